@@ -1,0 +1,93 @@
+/**
+ * `npm test`: unit and integration tests (vitest), then the e2e specs (Playwright) against the build,
+ * then one plain total line, `N passed, N failed, N skipped`, with the reason of every skip.
+ * Both suites always run, so one failing does not hide the other's count; the exit code is non-zero
+ * if either failed or if no test ran at all.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface Tally {
+  passed: number;
+  failed: number;
+  skipped: number;
+  skips: string[];
+  ok: boolean;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'storycore-tests-'));
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): number {
+  const result = spawnSync(npx, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  return result.status ?? 1;
+}
+
+function vitest(): Tally {
+  const file = join(scratch, 'vitest.json');
+  const status = run(['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${file}`]);
+  const tally: Tally = { passed: 0, failed: 0, skipped: 0, skips: [], ok: status === 0 };
+  if (!existsSync(file)) return { ...tally, failed: 1, ok: false, skips: ['vitest wrote no report'] };
+  const report = JSON.parse(readFileSync(file, 'utf8')) as {
+    testResults: { name: string; assertionResults: { status: string; fullName: string; title: string }[] }[];
+  };
+  for (const suite of report.testResults) {
+    for (const t of suite.assertionResults) {
+      if (t.status === 'passed') tally.passed++;
+      else if (t.status === 'failed') tally.failed++;
+      else {
+        tally.skipped++;
+        tally.skips.push(`${t.fullName} (${t.status})`);
+      }
+    }
+  }
+  return tally;
+}
+
+interface PwSpec {
+  title: string;
+  tests: { status: string; annotations: { type: string; description?: string }[] }[];
+}
+interface PwSuite {
+  specs?: PwSpec[];
+  suites?: PwSuite[];
+}
+
+function playwright(): Tally {
+  const file = join(scratch, 'playwright.json');
+  const status = run(['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_FILE: file });
+  const tally: Tally = { passed: 0, failed: 0, skipped: 0, skips: [], ok: status === 0 };
+  if (!existsSync(file)) return { ...tally, failed: 1, ok: false, skips: ['playwright wrote no report'] };
+  const report = JSON.parse(readFileSync(file, 'utf8')) as { suites: PwSuite[]; errors?: unknown[] };
+  const walk = (suite: PwSuite) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests) {
+        if (t.status === 'expected' || t.status === 'flaky') tally.passed++;
+        else if (t.status === 'skipped') {
+          tally.skipped++;
+          const why = t.annotations.find((a) => a.type === 'skip')?.description ?? 'no reason given';
+          tally.skips.push(`${spec.title}: ${why}`);
+        } else tally.failed++;
+      }
+    }
+    suite.suites?.forEach(walk);
+  };
+  report.suites.forEach(walk);
+  if (report.errors?.length && tally.failed === 0) tally.failed = report.errors.length;
+  return tally;
+}
+
+const unit = vitest();
+const e2e = playwright();
+rmSync(scratch, { recursive: true, force: true });
+
+const passed = unit.passed + e2e.passed;
+const failed = unit.failed + e2e.failed;
+const skipped = unit.skipped + e2e.skipped;
+for (const why of [...unit.skips, ...e2e.skips]) console.log(`skipped: ${why}`);
+console.log(`vitest: ${unit.passed} passed, ${unit.failed} failed, ${unit.skipped} skipped`);
+console.log(`playwright: ${e2e.passed} passed, ${e2e.failed} failed, ${e2e.skipped} skipped`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exitCode = unit.ok && e2e.ok && failed === 0 && passed > 0 ? 0 : 1;
