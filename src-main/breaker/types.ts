@@ -1,0 +1,99 @@
+/** The states a circuit can be in. `forced_open` is the latched emergency stop; `disabled` never opens. */
+export type CircuitState = 'closed' | 'open' | 'half_open' | 'forced_open' | 'disabled';
+
+/** Why a call was turned away without running. */
+export type RejectionReason = 'open' | 'forced_open' | 'half_open_full' | 'concurrency_limit';
+
+/** What the operation passed to `execute` receives. */
+export interface CallContext {
+  /** Aborted on timeout, emergency stop or caller cancellation. Created on first access. */
+  readonly signal: AbortSignal;
+}
+
+export type Operation<T> = (ctx: CallContext) => T | PromiseLike<T>;
+
+export interface ExecuteOptions {
+  /** The caller's own cancellation: aborting it aborts the operation, and the outcome counts neither way. */
+  signal?: AbortSignal;
+}
+
+export interface StateChangeEvent {
+  circuit: string;
+  from: CircuitState;
+  to: CircuitState;
+  reason: string;
+  /** Wall-clock time, epoch milliseconds. */
+  at: number;
+}
+
+export interface BreakerEvents {
+  state_change: StateChangeEvent;
+  success: { circuit: string; durationMs: number; at: number };
+  failure: { circuit: string; error: unknown; durationMs: number; timedOut: boolean; at: number };
+  timeout: { circuit: string; timeoutMs: number; at: number };
+  rejected: { circuit: string; reason: RejectionReason; at: number };
+  abandoned: { circuit: string; abandonAfterMs: number; at: number };
+  config_change: { circuit: string; from: ConfigSnapshot; to: ConfigSnapshot; at: number };
+}
+
+export type BreakerEventType = keyof BreakerEvents;
+
+/** One event of any breaker, tagged with its type: the shape of a manager's single stream. */
+export type CircuitEvent = { [K in BreakerEventType]: { type: K } & BreakerEvents[K] }[BreakerEventType];
+
+/** The numeric part of a config, as echoed in events and settings. */
+export interface ConfigSnapshot {
+  failureThreshold: number;
+  recoveryTimeoutMs: number;
+  successThreshold: number;
+  timeoutMs: number;
+  maxConcurrent: number;
+  halfOpenMaxProbes: number;
+  abandonAfterMs: number;
+}
+
+export interface CircuitStats {
+  name: string;
+  state: CircuitState;
+  config: {
+    failure_threshold: number;
+    recovery_timeout: number;
+    success_threshold: number;
+    timeout: number;
+    max_concurrent: number;
+    half_open_max_probes: number;
+    abandon_after: number;
+  };
+  stats: {
+    total_requests: number;
+    successful_requests: number;
+    failed_requests: number;
+    rejected_requests: number;
+    /** successful / (successful + failed); null before the first completed call. */
+    success_rate_percent: number | null;
+    consecutive_failures: number;
+    consecutive_successes: number;
+    state_changes: number;
+    concurrent_requests: number;
+    timeouts: number;
+    abandoned: number;
+    /** Calls ended by their caller's signal or by an emergency stop: neither success nor failure. */
+    canceled: number;
+    /** Errors that `isFailure` said were not the circuit's concern (cancellation, invalid input). */
+    ignored_errors: number;
+    /** Results that arrived after the state they began in had changed: counted above, not in the state machine. */
+    stale_results: number;
+    latency_ms: { p50: number | null; p95: number | null; p99: number | null; window_seconds: number };
+    window: { seconds: number; successes: number; failures: number; rejected: number; timeouts: number };
+  };
+  timing: {
+    /** Epoch seconds, or null. */
+    last_failure_time: number | null;
+    last_success_time: number | null;
+    /** Seconds, or null when nothing has failed yet. */
+    time_since_last_failure: number | null;
+    opened_at: number | null;
+    /** When an open circuit will let a probe through (epoch seconds), or null. */
+    next_attempt_at: number | null;
+  };
+}

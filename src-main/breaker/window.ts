@@ -1,0 +1,110 @@
+/**
+ * Rolling-window statistics in fixed memory: a ring of time slots, each holding outcome counters and
+ * a log-scale latency histogram. Recording is O(1); percentiles walk a fixed number of buckets.
+ * Memory never grows with traffic, and nothing is sorted.
+ */
+
+/** Sub-buckets per power of two: each bucket spans about 9% (2^(1/8)). */
+const STEPS_PER_OCTAVE = 8;
+/** Smallest latency told apart: 1 µs; largest: 2^36 µs (about 19 hours), beyond which all share the last bucket. */
+const MIN_MS = 0.001;
+const BUCKETS = 36 * STEPS_PER_OCTAVE + 1;
+
+export function bucketOf(ms: number): number {
+  if (!(ms > MIN_MS)) return 0;
+  const index = Math.ceil(Math.log2(ms / MIN_MS) * STEPS_PER_OCTAVE);
+  return index < BUCKETS ? index : BUCKETS - 1;
+}
+
+/** The upper bound of a bucket in ms: a percentile is reported as the bucket it falls in. */
+export function bucketUpperMs(index: number): number {
+  return MIN_MS * 2 ** (index / STEPS_PER_OCTAVE);
+}
+
+export interface WindowCounts {
+  successes: number;
+  failures: number;
+  rejected: number;
+  timeouts: number;
+}
+
+class Slot implements WindowCounts {
+  /** Which slot period (floor(time / slotMs)) this slot currently holds; -1 when never used. */
+  period = -1;
+  successes = 0;
+  failures = 0;
+  rejected = 0;
+  timeouts = 0;
+  readonly histogram = new Uint32Array(BUCKETS);
+  reset(period: number): void {
+    this.period = period;
+    this.successes = this.failures = this.rejected = this.timeouts = 0;
+    this.histogram.fill(0);
+  }
+}
+
+export class RollingWindow {
+  readonly slotMs: number;
+  private readonly slots: Slot[];
+
+  constructor(windowMs = 60_000, slotCount = 6) {
+    this.slotMs = windowMs / slotCount;
+    this.slots = Array.from({ length: slotCount }, () => new Slot());
+  }
+
+  get windowMs(): number {
+    return this.slotMs * this.slots.length;
+  }
+
+  private slotAt(now: number): Slot {
+    const period = Math.floor(now / this.slotMs);
+    const slot = this.slots[period % this.slots.length]!;
+    if (slot.period !== period) slot.reset(period);
+    return slot;
+  }
+
+  recordLatency(now: number, ms: number): void {
+    this.slotAt(now).histogram[bucketOf(ms)]!++;
+  }
+  count(now: number, what: keyof WindowCounts): void {
+    this.slotAt(now)[what]++;
+  }
+
+  private live(now: number): Slot[] {
+    const period = Math.floor(now / this.slotMs);
+    return this.slots.filter((s) => s.period >= 0 && period - s.period < this.slots.length);
+  }
+
+  totals(now: number): WindowCounts {
+    const total: WindowCounts = { successes: 0, failures: 0, rejected: 0, timeouts: 0 };
+    for (const s of this.live(now)) {
+      total.successes += s.successes;
+      total.failures += s.failures;
+      total.rejected += s.rejected;
+      total.timeouts += s.timeouts;
+    }
+    return total;
+  }
+
+  /** Latency percentiles (0..1) over the window, as bucket upper bounds in ms; null when no samples. */
+  percentiles(now: number, qs: number[]): (number | null)[] {
+    const merged = new Float64Array(BUCKETS);
+    let n = 0;
+    for (const s of this.live(now)) {
+      for (let i = 0; i < BUCKETS; i++) {
+        merged[i]! += s.histogram[i]!;
+        n += s.histogram[i]!;
+      }
+    }
+    if (n === 0) return qs.map(() => null);
+    return qs.map((q) => {
+      const rank = Math.max(1, Math.ceil(q * n));
+      let seen = 0;
+      for (let i = 0; i < BUCKETS; i++) {
+        seen += merged[i]!;
+        if (seen >= rank) return bucketUpperMs(i);
+      }
+      return bucketUpperMs(BUCKETS - 1);
+    });
+  }
+}
