@@ -60,8 +60,9 @@ export class CircuitBreaker {
   private stale = 0;
   private readonly window: RollingWindow;
 
-  private lastFailureWall: number | null = null;
-  private lastSuccessWall: number | null = null;
+  /** Monotonic times, turned into wall-clock times only when reported: one clock read per call saved. */
+  private lastFailureMono: number | null = null;
+  private lastSuccessMono: number | null = null;
   private openedAtWall: number | null = null;
   private openedAtMono = 0;
   private recoveryTask: ScheduledTask | undefined;
@@ -171,6 +172,7 @@ export class CircuitBreaker {
   stats(): CircuitStats {
     const now = this.scheduler.now();
     const wall = this.scheduler.wallNow();
+    const toWall = (mono: number | null) => (mono === null ? null : wall - (now - mono));
     const completed = this.successes + this.failures;
     const [p50, p95, p99] = this.window.percentiles(now, [0.5, 0.95, 0.99]);
     const cfg = this.cfg;
@@ -205,9 +207,9 @@ export class CircuitBreaker {
         window: { seconds: this.window.windowMs / 1000, ...this.window.totals(now) },
       },
       timing: {
-        last_failure_time: seconds(this.lastFailureWall),
-        last_success_time: seconds(this.lastSuccessWall),
-        time_since_last_failure: this.lastFailureWall === null ? null : (wall - this.lastFailureWall) / 1000,
+        last_failure_time: seconds(toWall(this.lastFailureMono)),
+        last_success_time: seconds(toWall(this.lastSuccessMono)),
+        time_since_last_failure: this.lastFailureMono === null ? null : (now - this.lastFailureMono) / 1000,
         opened_at: seconds(this.openedAtWall),
         next_attempt_at:
           this.current === 'open' ? (wall + Math.max(0, this.openedAtMono + cfg.recoveryTimeoutMs - now)) / 1000 : null,
@@ -275,8 +277,8 @@ export class CircuitBreaker {
   private recordSuccess(call: Call, durationMs: number, now: number): void {
     this.successes++;
     this.window.count(now, 'successes');
-    this.lastSuccessWall = this.scheduler.wallNow();
-    if (this.wants('success')) this.emit('success', { circuit: this.name, durationMs, at: this.lastSuccessWall });
+    this.lastSuccessMono = now;
+    if (this.wants('success')) this.emit('success', { circuit: this.name, durationMs, at: this.scheduler.wallNow() });
     if (call.generation !== this.generation) {
       this.stale++;
       return;
@@ -291,8 +293,8 @@ export class CircuitBreaker {
   private recordFailure(call: Call, durationMs: number, error: unknown, timedOut: boolean, now: number): void {
     this.failures++;
     this.window.count(now, 'failures');
-    this.lastFailureWall = this.scheduler.wallNow();
-    if (this.wants('failure')) this.emit('failure', { circuit: this.name, error, durationMs, timedOut, at: this.lastFailureWall });
+    this.lastFailureMono = now;
+    if (this.wants('failure')) this.emit('failure', { circuit: this.name, error, durationMs, timedOut, at: this.scheduler.wallNow() });
     if (call.generation !== this.generation) {
       this.stale++;
       return;

@@ -179,6 +179,54 @@ describe('timeouts and slots (5)', () => {
   });
 });
 
+describe('zombie probes', () => {
+  it('a timed-out probe that keeps running does not block the next half-open period', async () => {
+    const { breaker, scheduler } = makeBreaker({ failureThreshold: 1, timeoutMs: 100, abandonAfterMs: 60_000, maxConcurrent: 3 });
+    await breaker.execute(fail()).catch(() => {});
+    scheduler.advance(BASE.recoveryTimeoutMs);
+    const zombie = controlled(); // a probe that ignores its abort
+    outcome(breaker.execute(zombie.op));
+    scheduler.advance(100); // probe times out: open again
+    expect(breaker.state).toBe('open');
+    scheduler.advance(BASE.recoveryTimeoutMs);
+    expect(breaker.state).toBe('half_open');
+    await expect(breaker.execute(ok('fresh probe'))).resolves.toBe('fresh probe');
+  });
+
+  it("a stale probe ending late does not free a current probe's place", async () => {
+    const { breaker, scheduler } = makeBreaker({ failureThreshold: 1, timeoutMs: 100, abandonAfterMs: 60_000, maxConcurrent: 4, successThreshold: 3 });
+    await breaker.execute(fail()).catch(() => {});
+    scheduler.advance(BASE.recoveryTimeoutMs);
+    const zombie = controlled();
+    outcome(breaker.execute(zombie.op));
+    scheduler.advance(100);
+    scheduler.advance(BASE.recoveryTimeoutMs);
+    const current = controlled();
+    outcome(breaker.execute(current.op));
+    zombie.resolve('late');
+    await flush();
+    await expect(breaker.execute(ok())).rejects.toMatchObject({ reason: 'half_open_full' });
+  });
+
+  it('abandons work aborted by an emergency stop after abandonAfterMs, even before its own deadline', async () => {
+    const { breaker, scheduler } = makeBreaker({ timeoutMs: 10_000, abandonAfterMs: 200, maxConcurrent: 1 });
+    const stubborn = controlled();
+    outcome(breaker.execute(stubborn.op));
+    breaker.forceOpen('stop', { abort: true });
+    scheduler.advance(200);
+    expect(breaker.stats().stats).toMatchObject({ abandoned: 1, concurrent_requests: 0 });
+  });
+
+  it('abandons work canceled by its caller after abandonAfterMs, even before its own deadline', async () => {
+    const { breaker, scheduler } = makeBreaker({ timeoutMs: 10_000, abandonAfterMs: 200, maxConcurrent: 1 });
+    const caller = new AbortController();
+    outcome(breaker.execute(controlled().op, { signal: caller.signal }));
+    caller.abort();
+    scheduler.advance(200);
+    expect(breaker.stats().stats).toMatchObject({ abandoned: 1, concurrent_requests: 0 });
+  });
+});
+
 describe('concurrency limit (6)', () => {
   it('rejects beyond maxConcurrent at once, as rejected rather than failed', async () => {
     const { breaker } = makeBreaker({ maxConcurrent: 2, failureThreshold: 1 });
@@ -321,7 +369,7 @@ describe('operation shapes (10)', () => {
 
   it('accepts any thenable, not only native promises', async () => {
     const { breaker } = makeBreaker();
-    const thenable = { then: (res: (v: string) => void) => res('thenable') };
+    const thenable = { then: (res: (v: string) => void) => res('thenable') } as unknown as PromiseLike<string>;
     await expect(breaker.execute(() => thenable)).resolves.toBe('thenable');
   });
 });
