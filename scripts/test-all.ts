@@ -1,5 +1,5 @@
 /**
- * `npm test`: unit and integration tests (vitest), then the e2e specs (Playwright) against the build,
+ * `npm test`: builds, runs the unit and integration tests (vitest), then the e2e specs (Playwright) against the build,
  * then one plain total line, `N passed, N failed, N skipped`, with the reason of every skip.
  * Both suites always run, so one failing does not hide the other's count; the exit code is non-zero
  * if either failed or if no test ran at all.
@@ -79,6 +79,12 @@ function playwright(): Tally {
   return tally;
 }
 
+// The e2e specs run against the built app: build first so a fresh clone's `npm test` just works.
+if (run(['electron-vite', 'build', '--logLevel', 'warn']) !== 0) {
+  console.log('the build failed, so no test ran');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 const unit = vitest();
 const e2e = playwright();
 rmSync(scratch, { recursive: true, force: true });
