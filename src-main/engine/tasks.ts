@@ -1,0 +1,142 @@
+/**
+ * Stage tasks: what the host sends a worker, and what comes back. Both sides validate with these
+ * schemas, since they cross a process boundary. Paths in tasks are absolute and were checked by the
+ * host (inside the project folder for inputs, inside the run's output folder for outputs).
+ */
+import { z } from 'zod';
+import { EASINGS, FORMATS, GENERATORS, INTERPOLATIONS, QUALITIES, TRANSITIONS } from './model.ts';
+
+export const STAGES = ['frame_processing', 'interpolation', 'export'] as const;
+export type StageName = (typeof STAGES)[number];
+export const CHAOS_MODES = ['fail', 'hang', 'crash', 'slow'] as const;
+export type ChaosMode = (typeof CHAOS_MODES)[number];
+
+const Position = z.object({ x: z.number(), y: z.number(), zoom: z.number() });
+const Size = { width: z.number().int().positive(), height: z.number().int().positive() };
+const Chaos = z.object({ mode: z.enum(CHAOS_MODES) }).optional();
+
+export const FrameTaskSchema = z.object({
+  stage: z.literal('frame_processing'),
+  shotId: z.string(),
+  segment: z.number().int().nonnegative(),
+  keyframe: z.union([z.object({ image: z.string() }), z.object({ generator: z.enum(GENERATORS), seed: z.number().int(), color: z.string().optional() })]),
+  ...Size,
+  fps: z.number().int().positive(),
+  frames: z.number().int().positive(),
+  camera: z.object({ from: Position, to: Position, easing: z.enum(EASINGS), t0: z.number(), t1: z.number() }),
+  quality: z.enum(QUALITIES),
+  output: z.string(),
+  chaos: Chaos,
+});
+
+export const InterpolationTaskSchema = z.object({
+  stage: z.literal('interpolation'),
+  shotId: z.string(),
+  inputs: z.array(z.string()).min(1),
+  /** Duration in seconds of each input segment (all equal), for transition offsets. */
+  segmentDuration: z.number().positive(),
+  sourceFps: z.number().int().positive(),
+  fps: z.number().int().positive(),
+  frames: z.number().int().positive(),
+  method: z.enum(INTERPOLATIONS),
+  transition: z.enum(TRANSITIONS),
+  overlap: z.number().nonnegative(),
+  ...Size,
+  quality: z.enum(QUALITIES),
+  output: z.string(),
+  chaos: Chaos,
+});
+
+export const ExportTaskSchema = z.object({
+  stage: z.literal('export'),
+  shotId: z.string(),
+  input: z.string(),
+  format: z.enum(FORMATS),
+  ...Size,
+  fps: z.number().int().positive(),
+  frames: z.number().int().positive(),
+  quality: z.enum(QUALITIES),
+  /** Final path (a file, or a folder for png_sequence); written under a temporary name first. */
+  output: z.string(),
+  chaos: Chaos,
+});
+
+export const StageTaskSchema = z.discriminatedUnion('stage', [FrameTaskSchema, InterpolationTaskSchema, ExportTaskSchema]);
+export type FrameTask = z.infer<typeof FrameTaskSchema>;
+export type InterpolationTask = z.infer<typeof InterpolationTaskSchema>;
+export type ExportTask = z.infer<typeof ExportTaskSchema>;
+export type StageTask = z.infer<typeof StageTaskSchema>;
+
+/** What ffprobe said of an export, and how it compares with the shot. */
+export const VerificationSchema = z.object({
+  codec: z.string(),
+  width: z.number(),
+  height: z.number(),
+  fps: z.number(),
+  frames: z.number(),
+  duration: z.number(),
+});
+export type Verification = z.infer<typeof VerificationSchema>;
+
+export const QualitySchema = z.object({
+  /** What was compared with what, in words. */
+  compared: z.string(),
+  ssim: z.number().nullable(),
+  psnr: z.number().nullable(),
+});
+export type QualityMeasurement = z.infer<typeof QualitySchema>;
+
+export const StageResultSchema = z.object({
+  output: z.string(),
+  /** ffmpeg wall time inside the worker, ms. */
+  elapsedMs: z.number(),
+  verification: VerificationSchema.optional(),
+  quality: QualitySchema.optional(),
+});
+export type StageResult = z.infer<typeof StageResultSchema>;
+
+/**
+ * Why a stage failed, as a code, so that retry and circuit decisions never read message text.
+ * - ffmpeg_failed: ffmpeg exited non-zero (message carries the tail of its stderr)
+ * - verification_failed: the output exists but ffprobe disagrees with the shot
+ * - worker_crashed: the worker process died or stopped answering
+ * - canceled: aborted on request (timeout, emergency stop, caller)
+ * - invalid_task: the task itself is wrong; retrying cannot help
+ */
+export const STAGE_ERROR_CODES = ['ffmpeg_failed', 'verification_failed', 'worker_crashed', 'canceled', 'invalid_task'] as const;
+export type StageErrorCode = (typeof STAGE_ERROR_CODES)[number];
+
+export class StageError extends Error {
+  readonly code: StageErrorCode;
+  readonly stage: StageName | 'unknown';
+  constructor(code: StageErrorCode, stage: StageName | 'unknown', message: string) {
+    super(message);
+    this.name = 'StageError';
+    this.code = code;
+    this.stage = stage;
+  }
+  get retryable(): boolean {
+    return this.code !== 'invalid_task' && this.code !== 'canceled';
+  }
+}
+
+/** Host → worker. */
+export const ToWorkerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ping'), seq: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('run'), id: z.number().int().nonnegative(), task: StageTaskSchema }),
+  z.object({ type: z.literal('cancel'), id: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('shutdown') }),
+]);
+export type ToWorker = z.infer<typeof ToWorkerSchema>;
+
+/** Worker → host. */
+export const FromWorkerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), pid: z.number().int() }),
+  z.object({ type: z.literal('pong'), seq: z.number().int(), pid: z.number().int(), rss: z.number(), heapUsed: z.number(), channel: z.string() }),
+  z.object({ type: z.literal('spawned'), id: z.number().int(), pid: z.number().int() }),
+  z.object({ type: z.literal('progress'), id: z.number().int(), percent: z.number().min(0).max(100), frames: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('done'), id: z.number().int(), result: StageResultSchema }),
+  z.object({ type: z.literal('failed'), id: z.number().int(), code: z.enum(STAGE_ERROR_CODES), message: z.string() }),
+  z.object({ type: z.literal('error'), message: z.string() }),
+]);
+export type FromWorker = z.infer<typeof FromWorkerSchema>;
