@@ -217,6 +217,25 @@ export class CircuitBreaker {
     };
   }
 
+  /**
+   * What a call made now would meet, without making one: nothing is counted and the state does
+   * not move. For callers that queue for a slot, so that their waiting does not show as rejections.
+   */
+  peekAdmission(): RejectionReason | null {
+    const now = this.scheduler.now();
+    const full = this.running >= this.cfg.maxConcurrent ? 'concurrency_limit' : null;
+    switch (this.current) {
+      case 'forced_open':
+        return 'forced_open';
+      case 'open':
+        return now < this.openedAtMono + this.cfg.recoveryTimeoutMs ? 'open' : full;
+      case 'half_open':
+        return this.probes >= this.cfg.halfOpenMaxProbes ? 'half_open_full' : full;
+      default:
+        return full;
+    }
+  }
+
   // ── admission ────────────────────────────────────────────────────────────
 
   private admit(now: number): RejectionReason | null {

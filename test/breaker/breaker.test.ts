@@ -227,6 +227,23 @@ describe('zombie probes', () => {
   });
 });
 
+describe('peekAdmission', () => {
+  it('tells what a call would meet without counting it or moving the state', async () => {
+    const { breaker, scheduler } = makeBreaker({ maxConcurrent: 1, failureThreshold: 1 });
+    const hold = controlled();
+    outcome(breaker.execute(hold.op));
+    expect(breaker.peekAdmission()).toBe('concurrency_limit');
+    hold.reject(new Error('x'));
+    await flush();
+    expect(breaker.peekAdmission()).toBe('open');
+    scheduler.advance(BASE.recoveryTimeoutMs);
+    expect(breaker.peekAdmission()).toBeNull();
+    breaker.forceOpen();
+    expect(breaker.peekAdmission()).toBe('forced_open');
+    expect(breaker.stats().stats).toMatchObject({ total_requests: 1, rejected_requests: 0 });
+  });
+});
+
 describe('concurrency limit (6)', () => {
   it('rejects beyond maxConcurrent at once, as rejected rather than failed', async () => {
     const { breaker } = makeBreaker({ maxConcurrent: 2, failureThreshold: 1 });
