@@ -1,34 +1,144 @@
 /**
- * Headless entry: `npm run storycore -- <command>`. Arguments are validated before anything runs.
+ * Headless entry: `npm run storycore -- <command>`. Arguments are validated before anything runs;
+ * bad input exits 2 with a message naming the argument and the fix, and writes nothing.
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { SEED_CIRCUITS } from './breaker/index.ts';
 import { APP_NAME } from './app-info.ts';
+import { parseChaosRule } from './engine/chaos.ts';
+import { QUALITIES, ProjectError } from './engine/model.ts';
+import { loadProject } from './engine/project-io.ts';
+import { type CircuitOverride, renderProject } from './engine/render-project.ts';
+import { createReporter } from './cli-report.ts';
 
 const USAGE = `${APP_NAME} — command line
 
-  storycore circuits [--json]   the seven circuits and their default configs
-  storycore --help              this text
+  storycore render <project.json | --demo> --out DIR [options]
+      --quality draft|preview|standard|final   override every shot's quality
+      --circuit NAME.FIELD=VALUE               change a circuit for this run (repeatable),
+                                               e.g. video_interpolation.timeoutMs=2000
+      --chaos STAGE=MODE[:TIMES]               fault drill (repeatable): STAGE is frame_processing,
+                                               interpolation or export; MODE is fail, hang, crash or slow
+      --workers N                              worker processes (default: cores, at most 4)
+      --json                                   one JSON object per line instead of progress bars
+  storycore circuits [--json]                  the seven circuits and their default configs
+  storycore --help                             this text
 `;
 
-const Command = z.enum(['circuits'], { error: (issue) => `unknown command ${JSON.stringify(issue.input)}: try "circuits" or --help` });
+/** Exit codes: 0 all rendered, 1 a shot failed, 2 bad input. */
+class UsageError extends Error {}
 
-export function runCli(argv: string[], out: (line: string) => void = console.log): number {
+const CIRCUIT_FIELDS = ['failureThreshold', 'recoveryTimeoutMs', 'successThreshold', 'timeoutMs', 'maxConcurrent', 'halfOpenMaxProbes', 'abandonAfterMs'] as const;
+
+export function parseCircuitOverride(text: string): CircuitOverride {
+  const match = /^([a-z_]+)\.([A-Za-z]+)=(.+)$/.exec(text);
+  if (!match) throw new UsageError(`--circuit ${text}: expected NAME.FIELD=VALUE, for example video_interpolation.timeoutMs=2000`);
+  const [, circuit, field, raw] = match as unknown as [string, string, string, string];
+  if (!(circuit in SEED_CIRCUITS)) throw new UsageError(`--circuit ${text}: unknown circuit "${circuit}"; known: ${Object.keys(SEED_CIRCUITS).join(', ')}`);
+  if (!(CIRCUIT_FIELDS as readonly string[]).includes(field)) throw new UsageError(`--circuit ${text}: unknown field "${field}"; known: ${CIRCUIT_FIELDS.join(', ')}`);
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new UsageError(`--circuit ${text}: "${raw}" is not a number`);
+  return { circuit, patch: { [field]: value } };
+}
+
+/** The demo project ships in resources/demo, found from this file in source and in the build. */
+export function demoProjectPath(from = import.meta.dirname): string {
+  for (let dir = from, i = 0; i < 4; i++, dir = dirname(dir)) {
+    const candidate = join(dir, 'resources', 'demo', 'project.json');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('the demo project (resources/demo/project.json) is missing from this installation');
+}
+
+const RenderArgs = z.object({
+  project: z.string().optional(),
+  demo: z.boolean(),
+  out: z.string({ error: '--out DIR is required: the folder the renders go to' }).min(1, '--out must not be empty'),
+  quality: z.enum(QUALITIES, { error: `--quality must be one of ${QUALITIES.join(', ')}` }).optional(),
+  workers: z.coerce.number({ error: '--workers must be a number' }).int('--workers must be a whole number').min(1, '--workers must be at least 1').max(16, '--workers must be at most 16').optional(),
+});
+
+async function render(argv: string[], out: (line: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      demo: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      quality: { type: 'string' },
+      circuit: { type: 'string', multiple: true, default: [] },
+      chaos: { type: 'string', multiple: true, default: [] },
+      workers: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
   });
-  if (values.help || positionals.length === 0) {
-    out(USAGE);
-    return values.help ? 0 : 2;
-  }
-  const command = Command.safeParse(positionals[0]);
-  if (!command.success) throw new Error(command.error.issues[0]?.message ?? 'invalid command');
+  const parsed = RenderArgs.safeParse({ ...values, project: positionals[0] });
+  if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid arguments');
+  const args = parsed.data;
+  if (positionals.length > 1) throw new UsageError(`render takes one project file; got ${positionals.length} (${positionals.join(', ')})`);
+  if (args.demo === Boolean(args.project)) throw new UsageError('give either a project.json path or --demo');
 
+  const overrides = (values.circuit ?? []).map(parseCircuitOverride);
+  let chaos;
+  try {
+    chaos = (values.chaos ?? []).map(parseChaosRule);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const loaded = await loadProject(args.project ?? demoProjectPath());
+
+  const reporter = createReporter({ json: values.json ?? false, out, interactive: Boolean(process.stdout.isTTY) && !values.json, shots: loaded.project.shots.map((s) => s.id) });
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const summary = await renderProject(loaded, {
+      outDir: args.out,
+      ...(args.quality ? { quality: args.quality } : {}),
+      ...(args.workers ? { workers: args.workers } : {}),
+      overrides,
+      chaos,
+      signal: controller.signal,
+      onEvent: reporter.event,
+    });
+    reporter.summary(summary);
+    return summary.ok ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function runCli(argv: string[], out: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  try {
+    if (command === 'render') return await render(rest, out);
+    if (command === 'circuits') return circuits(rest, out);
+    throw new UsageError(`unknown command "${command}": try render, circuits or --help`);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ProjectError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`storycore: ${(error as Error).message}\n`);
+      return 2;
+    }
+    if (error instanceof Error && error.name === 'InvalidConfigError') {
+      process.stderr.write(`storycore: --circuit: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function circuits(argv: string[], out: (line: string) => void): number {
+  const { values } = parseArgs({ args: argv, strict: true, options: { json: { type: 'boolean', default: false } } });
   if (values.json) {
     out(JSON.stringify(SEED_CIRCUITS));
     return 0;
@@ -44,10 +154,13 @@ export function runCli(argv: string[], out: (line: string) => void = console.log
 
 const isEntry = process.argv[1] !== undefined && import.meta.filename === realpathSync(process.argv[1]);
 if (isEntry) {
-  try {
-    process.exitCode = runCli(process.argv.slice(2));
-  } catch (error) {
-    console.error(`storycore: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 2;
-  }
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`storycore: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

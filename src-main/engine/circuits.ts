@@ -1,0 +1,25 @@
+/**
+ * The engine's circuits: the seven seed circuits, each told which errors are the circuit's business.
+ * Rejections by another circuit, cancellation and invalid tasks say nothing about the guarded stage.
+ */
+import { type CircuitBreakerConfig, CircuitBreakerError, CircuitManager, type ManagerOptions, SEED_CIRCUITS, type SeedCircuitName } from '../breaker/index.ts';
+import { StoppedError } from './admission.ts';
+import { StageError } from './tasks.ts';
+
+export function countsAgainstCircuit(error: unknown): boolean {
+  if (error instanceof CircuitBreakerError || error instanceof StoppedError) return false;
+  if (error instanceof StageError) return error.code !== 'canceled' && error.code !== 'invalid_task';
+  return true;
+}
+
+export function engineCircuitConfigs(): Record<SeedCircuitName, CircuitBreakerConfig> {
+  const out = {} as Record<SeedCircuitName, CircuitBreakerConfig>;
+  for (const [name, config] of Object.entries(SEED_CIRCUITS) as [SeedCircuitName, CircuitBreakerConfig][]) {
+    out[name] = { ...config, isFailure: countsAgainstCircuit };
+  }
+  return out;
+}
+
+export function createEngineCircuits(options: Omit<ManagerOptions, 'circuits'> = {}): CircuitManager {
+  return new CircuitManager({ ...options, circuits: engineCircuitConfigs() });
+}

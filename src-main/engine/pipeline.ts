@@ -1,0 +1,422 @@
+/**
+ * The shot pipeline: frame segments (fanned out), interpolation (with fallbacks), export (verified),
+ * each stage run in a worker process and through its circuit. The engine knows nothing of Electron,
+ * queues or transports; it renders one shot when asked and reports what happens as events.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type CircuitBreaker, type CircuitManager, CircuitTimeoutError, type RejectionReason } from '../breaker/index.ts';
+import { StoppedError, isRejection, waitForAdmission } from './admission.ts';
+import { ChaosPlan } from './chaos.ts';
+import type { EngineEvent, EngineListener } from './events.ts';
+import type { InterpolationMethod, Quality, Shot } from './model.ts';
+import { DEFAULT_RETRY, type RetryPolicy, anySignal, backoffDelay, sleep } from './retry.ts';
+import type { ChaosMode, ExportTask, FrameTask, InterpolationTask, QualityMeasurement, StageName, StageResult, StageTask, Verification } from './tasks.ts';
+import { StageError } from './tasks.ts';
+import { type Timeline, buildTimeline } from './timeline.ts';
+import { ShotTrace } from './trace.ts';
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: { percent: number; frames: number }) => void;
+  onSpawn?: (pid: number) => void;
+}
+export interface WorkerLease {
+  run(task: StageTask, options: RunOptions): Promise<StageResult>;
+  release(): void;
+}
+/** The part of the worker pool the pipeline needs: a worker held before entering a circuit. */
+export interface WorkerLeaser {
+  lease(signal?: AbortSignal): Promise<WorkerLease>;
+}
+
+export interface EngineOptions {
+  circuits: CircuitManager;
+  workers: WorkerLeaser;
+  chaos?: ChaosPlan;
+  retry?: RetryPolicy;
+  /** Most segments of one shot rendered at once. */
+  parallelism?: number;
+}
+
+export interface ShotJob {
+  quality: Quality;
+  /** Where the export and its sidecar go. */
+  outDir: string;
+  /** Scratch space for intermediates, inside the output folder; the caller removes it. */
+  workDir: string;
+  /** Absolute path of a keyframe image, from its path relative to the project. */
+  resolveAsset: (relative: string) => string;
+  signal?: AbortSignal;
+  onEvent?: EngineListener;
+}
+
+export interface ShotResult {
+  shotId: string;
+  output: string;
+  sidecar: string;
+  verification: Verification | undefined;
+  quality: QualityMeasurement | undefined;
+  elapsedMs: number;
+}
+
+const FALLBACKS: Record<InterpolationMethod, InterpolationMethod[]> = {
+  optical_flow: ['blend', 'duplicate'],
+  blend: ['duplicate'],
+  crossfade: ['duplicate'],
+  duplicate: [],
+};
+/** Share of a shot's progress bar each stage fills. */
+const WEIGHT: Record<StageName, number> = { frame_processing: 0.3, interpolation: 0.5, export: 0.2 };
+const STAGE_CIRCUIT: Record<StageName, string> = {
+  frame_processing: 'video_frame_processing',
+  interpolation: 'video_interpolation',
+  export: 'video_export',
+};
+
+export function exportPaths(shot: Shot, outDir: string): { output: string; sidecar: string } {
+  const stem = shot.export.name ?? shot.id;
+  const output = shot.export.format === 'png_sequence' ? join(outDir, `${stem}_frames`) : join(outDir, `${stem}.${shot.export.format}`);
+  return { output, sidecar: join(outDir, `${stem}.json`) };
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export class RenderEngine {
+  readonly circuits: CircuitManager;
+  private readonly workers: WorkerLeaser;
+  private readonly chaos: ChaosPlan;
+  private readonly retry: RetryPolicy;
+  private maxParallel: number;
+  private readonly listeners = new Set<EngineListener>();
+
+  constructor(options: EngineOptions) {
+    this.circuits = options.circuits;
+    this.workers = options.workers;
+    this.chaos = options.chaos ?? new ChaosPlan();
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.maxParallel = options.parallelism ?? 4;
+  }
+
+  get parallelism(): number {
+    return this.maxParallel;
+  }
+
+  /** Engine-wide events (those not tied to one job), such as lowered parallelism. */
+  onEvent(listener: EngineListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Lowers or restores how many segments of a shot run at once, and says so. */
+  setParallelism(n: number, reason: string): void {
+    const next = Math.max(1, Math.floor(n));
+    if (next === this.maxParallel) return;
+    const event: EngineEvent = { type: 'degradation', shotId: null, kind: 'parallelism', from: String(this.maxParallel), to: String(next), reason };
+    this.maxParallel = next;
+    for (const listener of this.listeners) listener(event);
+  }
+
+  async renderShot(shot: Shot, job: ShotJob): Promise<ShotResult> {
+    const run = new ShotRun(shot, job, this.chaos.active);
+    run.emit({ type: 'shot_started', shotId: shot.id, at: Date.now() });
+    const signal = job.signal ?? new AbortController().signal;
+    try {
+      await mkdir(job.workDir, { recursive: true });
+      const segments = await this.frames(run, signal);
+      const interpolated = await this.interpolate(run, segments, signal);
+      const exported = await this.export(run, interpolated, signal);
+      const paths = exportPaths(shot, job.outDir);
+      await writeSidecar(paths.sidecar, run, exported);
+      const elapsedMs = run.elapsedMs();
+      run.emit({ type: 'shot_done', shotId: shot.id, output: paths.output, sidecar: paths.sidecar, elapsedMs });
+      return { shotId: shot.id, output: paths.output, sidecar: paths.sidecar, verification: exported.verification, quality: exported.quality, elapsedMs };
+    } catch (error) {
+      run.emit({ type: 'shot_failed', shotId: shot.id, error: describe(error), elapsedMs: run.elapsedMs() });
+      throw error;
+    }
+  }
+
+  // ── stage 1: keyframe segments, fanned out under parallel_processing ──
+
+  private async frames(run: ShotRun, signal: AbortSignal): Promise<string[]> {
+    const parallel = this.circuits.getBreaker('parallel_processing');
+    try {
+      const outputs = await parallel.execute((ctx) => this.segments(run, anySignal(signal, ctx.signal), this.maxParallel), { signal });
+      run.trace.fanOut = 'parallel';
+      return outputs;
+    } catch (error) {
+      if (!isRejection(error) || error.reason === 'forced_open') throw error;
+      run.degrade('fan_out', 'frame_processing', 'parallel', 'sequential', `parallel_processing circuit rejected the fan-out (${error.reason})`);
+      run.trace.fanOut = 'sequential';
+      return this.segments(run, signal, 1);
+    }
+  }
+
+  /** Runs every segment, at most `limit` at once; on the first failure aborts the rest and waits for them. */
+  private async segments(run: ShotRun, signal: AbortSignal, limit: number): Promise<string[]> {
+    const { timeline, shot, job } = run;
+    const stop = new AbortController();
+    const linked = anySignal(signal, stop.signal);
+    const outputs: string[] = [];
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const lane = async () => {
+      while (next < timeline.segments.length && !failure) {
+        const segment = timeline.segments[next++]!;
+        const keyframe = shot.keyframes[segment.index]!;
+        try {
+          const result = await this.guarded(run, 'frame_processing', `segment-${segment.index}`, linked, true, (chaos): FrameTask => ({
+            stage: 'frame_processing',
+            shotId: shot.id,
+            segment: segment.index,
+            keyframe: 'image' in keyframe ? { image: job.resolveAsset(keyframe.image) } : keyframe,
+            width: shot.resolution.width,
+            height: shot.resolution.height,
+            fps: timeline.sourceFps,
+            frames: segment.frames,
+            camera: { ...timeline.camera, t0: segment.t0, t1: segment.t1 },
+            quality: job.quality,
+            output: join(job.workDir, `segment-${segment.index}.mkv`),
+            ...(chaos ? { chaos: { mode: chaos } } : {}),
+          }));
+          outputs[segment.index] = result.output;
+        } catch (error) {
+          failure ??= { error };
+          stop.abort(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, timeline.segments.length)) }, lane));
+    if (failure) throw failure.error;
+    return outputs;
+  }
+
+  // ── stage 2: interpolation, degrading through error_fallback ──
+
+  private async interpolate(run: ShotRun, inputs: string[], signal: AbortSignal): Promise<string> {
+    const requested = run.shot.interpolation.method;
+    run.trace.interpolation = { requested, used: requested };
+    const task = (method: InterpolationMethod, chaos?: ChaosMode): InterpolationTask => ({
+      stage: 'interpolation',
+      shotId: run.shot.id,
+      inputs,
+      segmentDuration: run.timeline.segments[0]!.duration,
+      sourceFps: run.timeline.sourceFps,
+      fps: run.timeline.fps,
+      frames: run.timeline.totalFrames,
+      method,
+      transition: run.timeline.transition,
+      overlap: run.timeline.overlap,
+      width: run.shot.resolution.width,
+      height: run.shot.resolution.height,
+      quality: run.job.quality,
+      output: join(run.job.workDir, `interpolated-${method}.mkv`),
+      ...(chaos ? { chaos: { mode: chaos } } : {}),
+    });
+    try {
+      return (await this.guarded(run, 'interpolation', 'interpolation', signal, false, (chaos) => task(requested, chaos))).output;
+    } catch (error) {
+      if (signal.aborted || error instanceof StoppedError) throw error;
+      let reason = describe(error);
+      let from: InterpolationMethod = requested;
+      const fallback = this.circuits.getBreaker('error_fallback');
+      for (const method of FALLBACKS[requested]) {
+        run.degrade('interpolation', 'interpolation', from, method, reason);
+        run.trace.interpolation.used = method;
+        try {
+          return (await this.attempt(run, fallback, 'interpolation', task(method), 1, signal, false)).output;
+        } catch (fallbackError) {
+          if (signal.aborted || fallbackError instanceof StoppedError) throw fallbackError;
+          reason = isRejection(fallbackError) ? `fallbacks suspended: ${describe(fallbackError)}` : describe(fallbackError);
+          from = method;
+        }
+      }
+      throw new Error(`interpolation failed with every method (${[requested, ...FALLBACKS[requested]].join(' → ')}): ${reason}`);
+    }
+  }
+
+  // ── stage 3: export, verified and renamed into place by the worker ──
+
+  private async export(run: ShotRun, input: string, signal: AbortSignal): Promise<StageResult> {
+    const { shot, timeline, job } = run;
+    const { output } = exportPaths(shot, job.outDir);
+    return this.guarded(run, 'export', 'export', signal, true, (chaos): ExportTask => ({
+      stage: 'export',
+      shotId: shot.id,
+      input,
+      format: shot.export.format,
+      width: shot.resolution.width,
+      height: shot.resolution.height,
+      fps: timeline.fps,
+      frames: timeline.totalFrames,
+      quality: job.quality,
+      output,
+      ...(chaos ? { chaos: { mode: chaos } } : {}),
+    }));
+  }
+
+  // ── retries under error_retry, each attempt under the stage's circuit ──
+
+  private async guarded(
+    run: ShotRun,
+    stage: StageName,
+    taskKey: string,
+    signal: AbortSignal,
+    waitWhenOpen: boolean,
+    makeTask: (chaos: ChaosMode | undefined) => StageTask,
+  ): Promise<StageResult> {
+    const breaker = this.circuits.getBreaker(STAGE_CIRCUIT[stage]);
+    const retries = this.circuits.getBreaker('error_retry');
+    for (let attempt = 1; ; attempt++) {
+      const task = makeTask(this.chaos.take(stage, `${run.shot.id}/${taskKey}`));
+      try {
+        if (attempt === 1) return await this.attempt(run, breaker, stage, task, attempt, signal, waitWhenOpen);
+        // Wait out an open stage circuit before entering error_retry, so its clock times the retry, not the wait.
+        if (breaker.state === 'open' && waitWhenOpen) await this.waitAdmitted(run, breaker, stage, 'open', signal);
+        return await this.admitted(run, retries, stage, signal, true, (retrySignal) =>
+          this.attempt(run, breaker, stage, task, attempt, anySignal(signal, retrySignal), waitWhenOpen),
+        );
+      } catch (error) {
+        if (signal.aborted || error instanceof StoppedError) throw error;
+        if (isRejection(error)) {
+          if (error.circuit === retries.name) throw new Error(`${stage} failed and retries are suspended (${describe(error)})`);
+          throw error;
+        }
+        const retryable = error instanceof StageError ? error.retryable : error instanceof CircuitTimeoutError;
+        if (!retryable || attempt >= this.retry.maxAttempts) throw error;
+        const delayMs = backoffDelay(this.retry, attempt);
+        run.emit({ type: 'retry', shotId: run.shot.id, stage, attempt: attempt + 1, delayMs, reason: describe(error), ...chaosField(task) });
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  /** Runs `op` through `breaker`, waiting while it is full (and while open, when asked to). */
+  private async admitted<T>(run: ShotRun, breaker: CircuitBreaker, stage: StageName, signal: AbortSignal, waitWhenOpen: boolean, op: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await breaker.execute((ctx) => op(ctx.signal), { signal });
+      } catch (error) {
+        if (!isRejection(error) || (error.reason === 'open' && !waitWhenOpen)) throw error;
+        await this.waitAdmitted(run, breaker, stage, error.reason, signal);
+      }
+    }
+  }
+
+  private async waitAdmitted(run: ShotRun, breaker: CircuitBreaker, stage: StageName, reason: RejectionReason, signal: AbortSignal) {
+    if (reason === 'open') {
+      const until = breaker.stats().timing.next_attempt_at;
+      run.emit({ type: 'waiting', shotId: run.shot.id, stage, circuit: breaker.name, reason: `circuit ${reason}`, until: until === null ? null : until * 1000 });
+    }
+    await waitForAdmission(breaker, reason, signal);
+  }
+
+  /** One attempt: hold a worker first (queueing is not the circuit's time), then run inside the circuit. */
+  private async attempt(run: ShotRun, breaker: CircuitBreaker, stage: StageName, task: StageTask, attempt: number, signal: AbortSignal, waitWhenOpen: boolean): Promise<StageResult> {
+    for (;;) {
+      const lease = await this.workers.lease(signal);
+      let running: Promise<StageResult> | undefined;
+      let rejectedFor: RejectionReason | undefined;
+      const started = Date.now();
+      const detail = task.stage === 'interpolation' ? task.method : task.stage === 'frame_processing' ? `segment ${task.segment}` : task.format;
+      try {
+        const result = await breaker.execute(
+          (ctx) => {
+            run.emit({ type: 'stage_started', shotId: run.shot.id, stage, circuit: breaker.name, attempt, detail, ...chaosField(task) });
+            running = lease.run(task, { signal: ctx.signal, onProgress: (p) => run.progress(stage, task, p.percent) });
+            return running;
+          },
+          { signal },
+        );
+        const elapsedMs = Date.now() - started;
+        run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs, outcome: 'ok', chaos: task.chaos?.mode });
+        run.emit({ type: 'stage_finished', shotId: run.shot.id, stage, circuit: breaker.name, attempt, elapsedMs, detail, ...chaosField(task) });
+        run.progress(stage, task, 100);
+        return result;
+      } catch (error) {
+        if (isRejection(error) && running === undefined) {
+          if (error.reason === 'forced_open') throw new StoppedError(breaker.name);
+          if (error.reason === 'open' && !waitWhenOpen) throw error;
+          rejectedFor = error.reason;
+        } else {
+          const code = error instanceof StageError ? error.code : error instanceof CircuitTimeoutError ? 'timeout' : 'error';
+          run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs: Date.now() - started, outcome: 'failed', error: describe(error), chaos: task.chaos?.mode });
+          run.emit({ type: 'stage_failed', shotId: run.shot.id, stage, circuit: breaker.name, attempt, error: describe(error), code, ...chaosField(task) });
+          throw error;
+        }
+      } finally {
+        // The worker is free only when its task has really ended (a timed-out task is still being killed).
+        if (running) void (running as Promise<StageResult>).then(() => lease.release(), () => lease.release());
+        else lease.release();
+      }
+      // Rejected before it ran: wait without holding the worker, then ask again.
+      await this.waitAdmitted(run, breaker, stage, rejectedFor, signal);
+    }
+  }
+}
+
+const chaosField = (task: StageTask): { chaos?: ChaosMode } => (task.chaos ? { chaos: task.chaos.mode } : {});
+
+/** One shot's render in progress: its timeline, trace and progress. */
+class ShotRun {
+  readonly shot: Shot;
+  readonly job: ShotJob;
+  readonly timeline: Timeline;
+  readonly trace: ShotTrace;
+  private readonly started = Date.now();
+  private readonly stagePercent: Record<StageName, number> = { frame_processing: 0, interpolation: 0, export: 0 };
+  private readonly segmentPercent = new Map<number, number>();
+
+  constructor(shot: Shot, job: ShotJob, chaos: ShotTrace['chaos']) {
+    this.shot = shot;
+    this.job = job;
+    this.timeline = buildTimeline(shot);
+    this.trace = new ShotTrace(chaos, shot.interpolation.method);
+  }
+
+  elapsedMs(): number {
+    return Date.now() - this.started;
+  }
+
+  emit(event: EngineEvent): void {
+    this.job.onEvent?.(event);
+  }
+
+  degrade(kind: 'interpolation' | 'fan_out', stage: StageName, from: string, to: string, reason: string): void {
+    this.trace.degradations.push({ stage, from, to, reason, at: Date.now() });
+    this.emit({ type: 'degradation', shotId: this.shot.id, kind, from, to, reason });
+  }
+
+  progress(stage: StageName, task: StageTask, percent: number): void {
+    if (task.stage === 'frame_processing') {
+      this.segmentPercent.set(task.segment, percent);
+      let sum = 0;
+      for (const p of this.segmentPercent.values()) sum += p;
+      this.stagePercent.frame_processing = sum / this.timeline.segments.length;
+    } else {
+      this.stagePercent[stage] = percent;
+    }
+    const shotPercent = (Object.keys(WEIGHT) as StageName[]).reduce((acc, s) => acc + WEIGHT[s] * this.stagePercent[s], 0);
+    const elapsed = this.elapsedMs() / 1000;
+    const etaSeconds = shotPercent > 2 ? Math.round((elapsed * (100 - shotPercent)) / shotPercent) : null;
+    this.emit({ type: 'progress', shotId: this.shot.id, stage, percent: Math.round(percent), shotPercent: Math.round(shotPercent * 10) / 10, etaSeconds, ...chaosField(task) });
+  }
+}
+
+async function writeSidecar(path: string, run: ShotRun, exported: StageResult): Promise<void> {
+  const body = {
+    shot: run.shot,
+    quality: run.job.quality,
+    timeline: run.timeline,
+    output: exported.output,
+    verification: exported.verification ?? null,
+    measuredQuality: exported.quality ?? null,
+    trace: run.trace.toJSON(),
+    renderedAt: new Date().toISOString(),
+  };
+  // Written beside the export under a temporary name, then renamed: a sidecar is whole or absent.
+  const temp = `${path}.partial`;
+  await writeFile(temp, `${JSON.stringify(body, null, 2)}\n`);
+  await rename(temp, path);
+}

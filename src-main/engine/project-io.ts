@@ -1,0 +1,72 @@
+/**
+ * Reading a project file: size-capped, JSON-checked, schema-validated, and every keyframe image
+ * resolved inside the project folder and checked to exist. Errors name the field and the fix.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { type Project, ProjectError, parseProject } from './model.ts';
+
+const MAX_PROJECT_BYTES = 5 * 1024 * 1024;
+
+export interface LoadedProject {
+  project: Project;
+  /** Folder of the project file; keyframe paths are relative to it. */
+  baseDir: string;
+  resolveAsset: (relativePath: string) => string;
+}
+
+/** Resolves an asset path relative to the project folder, refusing anything that leaves it. */
+export function resolveInside(baseDir: string, path: string): string | { problem: string } {
+  if (path.includes('\0')) return { problem: 'must not contain NUL characters' };
+  if (isAbsolute(path) || /^[A-Za-z]:/.test(path)) return { problem: 'must be relative to project.json, not absolute' };
+  const full = resolve(baseDir, path);
+  const rel = relative(baseDir, full);
+  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
+    return { problem: 'must stay inside the project folder (no ../)' };
+  }
+  return full;
+}
+
+export async function loadProject(file: string): Promise<LoadedProject> {
+  const path = resolve(file);
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) throw new ProjectError(file, [`project file not found: ${file} — give the path of a project.json, or use --demo`]);
+  if (info.size > MAX_PROJECT_BYTES) throw new ProjectError(file, [`project file is ${info.size} bytes; at most ${MAX_PROJECT_BYTES} (5 MiB)`]);
+  const text = await readFile(path, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ProjectError(file, [`not valid JSON: ${(error as Error).message} — check for a missing comma, quote or bracket`]);
+  }
+  const project = parseProject(json, file);
+  const baseDir = dirname(path);
+
+  const problems: string[] = [];
+  await Promise.all(
+    project.shots.flatMap((shot, s) =>
+      shot.keyframes.map(async (keyframe, k) => {
+        if (!('image' in keyframe)) return;
+        const where = `shots[${s}].keyframes[${k}].image`;
+        const full = resolveInside(baseDir, keyframe.image);
+        if (typeof full !== 'string') {
+          problems.push(`${where}: "${keyframe.image}" ${full.problem}`);
+          return;
+        }
+        const found = await stat(full).catch(() => undefined);
+        if (!found?.isFile()) problems.push(`${where}: file not found: ${keyframe.image} — put the image there or fix the path (relative to project.json)`);
+      }),
+    ),
+  );
+  if (problems.length) throw new ProjectError(file, problems.sort());
+
+  return {
+    project,
+    baseDir,
+    resolveAsset: (relativePath) => {
+      const full = resolveInside(baseDir, relativePath);
+      if (typeof full !== 'string') throw new Error(`asset "${relativePath}" ${full.problem}`);
+      return full;
+    },
+  };
+}
