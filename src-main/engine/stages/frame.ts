@@ -1,0 +1,113 @@
+/**
+ * frame_processing: one keyframe becomes one segment. The keyframe (an image, or a generator) is
+ * scaled to cover the frame, then zoompan plays the camera move over it, one output frame per
+ * input frame. Output: a lossless intermediate.
+ */
+import { assertSafeFilterValue, filterNumber, type FfmpegInput } from '../ffmpeg.ts';
+import { INTERMEDIATE_ARGS, QUALITY_PRESETS } from '../quality.ts';
+import { StageError, type FrameTask, type StageResult } from '../tasks.ts';
+import type { Easing } from '../model.ts';
+import { requireFile, runStageFfmpeg, writeVia, type StageContext } from './common.ts';
+
+const STAGE = 'frame_processing';
+
+/** The easing curves as ffmpeg expressions of a progress expression p (0..1). */
+function ease(p: string, easing: Easing): string {
+  switch (easing) {
+    case 'linear':
+      return p;
+    case 'ease_in':
+      return `${p}*${p}`;
+    case 'ease_out':
+      return `(1-(1-${p})*(1-${p}))`;
+    case 'ease_in_out':
+      // smoothstep: 3p² − 2p³
+      return `(${p}*${p}*(3-2*${p}))`;
+  }
+}
+
+/**
+ * zoompan's z, x and y. The crop window is iw/zoom wide; its centre sits at
+ * iw/2 + x·(iw/2 − iw/zoom/2), so x = ±1 puts the window's edge on the picture's edge and no
+ * position in [-1, 1] ever looks outside the picture. x and y below are the window's top-left.
+ */
+export function zoompanExpressions(task: FrameTask): { z: string; x: string; y: string } {
+  const { from, to, easing, t0, t1 } = task.camera;
+  const n = (v: number, what: string) => `(${filterNumber(v, what)})`;
+  // `on` is zoompan's output frame index; with d=1 it is also the input frame index.
+  const p = task.frames > 1 ? `(${n(t0, 't0')}+${n(t1 - t0, 't1-t0')}*on/${task.frames - 1})` : n(t0, 't0');
+  const e = ease(p, easing);
+  const lerp = (a: number, b: number, what: string) => `(${n(a, what)}+${n(b - a, what)}*${e})`;
+  const z = lerp(from.zoom, to.zoom, 'zoom');
+  const x = `(1+${lerp(from.x, to.x, 'x')})*(iw/2-iw/zoom/2)`;
+  const y = `(1+${lerp(from.y, to.y, 'y')})*(ih/2-ih/zoom/2)`;
+  for (const [what, expr] of Object.entries({ z, x, y })) assertSafeFilterValue(expr, `zoompan ${what}`);
+  return { z, x, y };
+}
+
+function hexColor(color: string | undefined, fallback: string): string {
+  if (color === undefined) return fallback;
+  if (!/^#[0-9a-fA-F]{6}$/.test(color)) throw new StageError('invalid_task', STAGE, `keyframe color must be a hex colour like #3366ff, got ${JSON.stringify(color)}`);
+  return assertSafeFilterValue(`0x${color.slice(1)}`, 'color');
+}
+
+/** The keyframe as an ffmpeg input, plus any filters that belong to the source itself. */
+function keyframeSource(task: FrameTask): { input: FfmpegInput; decor: string[]; still?: boolean } {
+  const kf = task.keyframe;
+  if ('image' in kf) {
+    requireFile(kf.image, STAGE, 'keyframe image');
+    // The image is decoded and scaled once, then repeated by the loop filter (after the cover
+    // scale, below): far cheaper than -loop 1, which decodes and rescales it for every frame.
+    // No input rate either: zoompan stamps its own frames at task.fps, and demuxers other than
+    // image2 (a GIF, say) would reject -framerate.
+    return { input: { path: kf.image }, decor: [], still: true };
+  }
+  if (!Number.isInteger(kf.seed) || kf.seed < 0 || kf.seed > 2 ** 31 - 1) {
+    throw new StageError('invalid_task', STAGE, `keyframe seed must be a whole number from 0 to ${2 ** 31 - 1}, got ${kf.seed}`);
+  }
+  const base = `size=${task.width}x${task.height}:rate=${task.fps}`;
+  const seed = String(kf.seed);
+  switch (kf.generator) {
+    case 'mandelbrot':
+    case 'testsrc2':
+      return { input: { lavfi: `${kf.generator}=${base}` }, decor: [] };
+    case 'gradients':
+      return { input: { lavfi: `gradients=${base}:seed=${seed}${kf.color ? `:c0=${hexColor(kf.color, '')}` : ''}` }, decor: [] };
+    case 'life':
+      return { input: { lavfi: `life=${base}:seed=${seed}:mold=10:life_color=${hexColor(kf.color, '0xffffff')}` }, decor: [] };
+    case 'color':
+      // A flat colour would make every camera move invisible: a vignette and a fixed grain
+      // (seeded, not temporal) give the picture features that move with the camera.
+      return {
+        input: { lavfi: `color=c=${hexColor(kf.color, '0x336699')}:${base}` },
+        decor: ['vignette', `noise=alls=14:allf=u:all_seed=${seed}`],
+      };
+  }
+}
+
+export async function runFrameProcessing(task: FrameTask, ctx: StageContext): Promise<StageResult> {
+  const preset = QUALITY_PRESETS[task.quality];
+  const sw = task.width * preset.supersample;
+  const sh = task.height * preset.supersample;
+  const { input, decor, still } = keyframeSource(task);
+  const { z, x, y } = zoompanExpressions(task);
+  const chain = [
+    ...decor,
+    // Cover the (supersampled) frame: scale up until both sides fill it, then crop the excess.
+    `scale=${sw}:${sh}:force_original_aspect_ratio=increase:flags=${preset.scaleFlags}`,
+    `crop=${sw}:${sh}`,
+    'setsar=1',
+    ...(still ? [`loop=loop=${task.frames - 1}:size=1`] : []),
+    `zoompan=z=${z}:x=${x}:y=${y}:d=1:s=${task.width}x${task.height}:fps=${task.fps}`,
+    'format=yuv420p',
+  ].join(',');
+  return await writeVia(task.output, async (partial) => {
+    const { elapsedMs } = await runStageFfmpeg(
+      { stage: STAGE, inputs: [input], videoFilter: chain, output: partial, outputOptions: ['-frames:v', String(task.frames), '-an', ...INTERMEDIATE_ARGS] },
+      ctx,
+      task.chaos?.mode,
+      { expectedFrames: task.frames },
+    );
+    return { output: task.output, elapsedMs };
+  });
+}
