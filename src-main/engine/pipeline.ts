@@ -268,26 +268,46 @@ export class RenderEngine {
   ): Promise<StageResult> {
     const breaker = this.circuits.getBreaker(STAGE_CIRCUIT[stage]);
     const retries = this.circuits.getBreaker('error_retry');
+    let lastError: unknown;
     for (let attempt = 1; ; attempt++) {
       const task = makeTask(this.chaos.take(stage, `${run.shot.id}/${taskKey}`));
       try {
         if (attempt === 1) return await this.attempt(run, breaker, stage, task, attempt, signal, waitWhenOpen);
-        // Wait out an open stage circuit before entering error_retry, so its clock times the retry, not the wait.
-        if (breaker.state === 'open' && waitWhenOpen) await this.waitAdmitted(run, breaker, stage, 'open', signal);
-        return await this.admitted(run, retries, stage, signal, true, (retrySignal) =>
-          this.attempt(run, breaker, stage, task, attempt, anySignal(signal, retrySignal), waitWhenOpen),
-        );
+        return await this.retryAttempt(run, breaker, retries, stage, task, attempt, signal, waitWhenOpen);
       } catch (error) {
         if (signal.aborted || error instanceof StoppedError) throw error;
         if (isRejection(error)) {
-          if (error.circuit === retries.name) throw new Error(`${stage} failed and retries are suspended (${describe(error)})`);
+          if (error.circuit === retries.name && lastError !== undefined) {
+            throw new Error(`${stage} failed (${describe(lastError)}) and retries are suspended: ${describe(error)}`);
+          }
           throw error;
         }
+        lastError = error;
         const retryable = error instanceof StageError ? error.retryable : error instanceof CircuitTimeoutError;
         if (!retryable || attempt >= this.retry.maxAttempts) throw error;
         const delayMs = backoffDelay(this.retry, attempt);
         run.emit({ type: 'retry', shotId: run.shot.id, stage, attempt: attempt + 1, delayMs, reason: describe(error), ...chaosField(task) });
         await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  /**
+   * A retry runs inside error_retry and the stage's circuit. An open stage circuit is waited out
+   * before entering error_retry (or after being turned away inside it), so error_retry's clock
+   * times the retry itself, not the wait. An open error_retry means retries are failing
+   * everywhere: the retry is given up rather than waited for.
+   */
+  private async retryAttempt(run: ShotRun, breaker: CircuitBreaker, retries: CircuitBreaker, stage: StageName, task: StageTask, attempt: number, signal: AbortSignal, waitWhenOpen: boolean): Promise<StageResult> {
+    for (;;) {
+      if (breaker.peekAdmission() === 'open') {
+        if (!waitWhenOpen) return this.attempt(run, breaker, stage, task, attempt, signal, false);
+        await this.waitAdmitted(run, breaker, stage, 'open', signal);
+      }
+      try {
+        return await this.admitted(run, retries, stage, signal, false, (retrySignal) => this.attempt(run, breaker, stage, task, attempt, anySignal(signal, retrySignal), false));
+      } catch (error) {
+        if (!(waitWhenOpen && isRejection(error) && error.circuit === breaker.name && error.reason === 'open')) throw error;
       }
     }
   }
@@ -298,7 +318,8 @@ export class RenderEngine {
       try {
         return await breaker.execute((ctx) => op(ctx.signal), { signal });
       } catch (error) {
-        if (!isRejection(error) || (error.reason === 'open' && !waitWhenOpen)) throw error;
+        // Only this breaker's own rejections are waited on; a rejection from a circuit inside `op` is op's outcome.
+        if (!isRejection(error) || error.circuit !== breaker.name || (error.reason === 'open' && !waitWhenOpen)) throw error;
         await this.waitAdmitted(run, breaker, stage, error.reason, signal);
       }
     }
