@@ -52,6 +52,18 @@ function hexColor(color: string | undefined, fallback: string): string {
 }
 
 /** The keyframe as an ffmpeg input, plus any filters that belong to the source itself. */
+/** Mandelbrot views (centre x, centre y, scale) chosen by a keyframe's seed. */
+const MANDELBROT_VIEWS: readonly (readonly [number, number, number])[] = [
+  [-0.743644, -0.131826, 0.05],
+  [-0.7453, 0.1127, 0.01],
+  [-1.25066, 0.02012, 0.02],
+  [-0.16, 1.0405, 0.05],
+  [0.285, 0.01, 0.05],
+  [-0.8, 0.156, 0.3],
+  [-1.768, 0, 0.03],
+  [-0.1, 0.651, 0.2],
+];
+
 function keyframeSource(task: FrameTask): { input: FfmpegInput; decor: string[]; still?: boolean } {
   const kf = task.keyframe;
   if ('image' in kf) {
@@ -68,9 +80,14 @@ function keyframeSource(task: FrameTask): { input: FfmpegInput; decor: string[];
   const base = `size=${task.width}x${task.height}:rate=${task.fps}`;
   const seed = String(kf.seed);
   switch (kf.generator) {
-    case 'mandelbrot':
+    case 'mandelbrot': {
+      // The seed picks one of a few well-known views, held still (start = end scale) so that the
+      // shot's camera is the only motion. maxiter 1000 keeps detail at a fraction of the default's cost.
+      const [x, y, scale] = MANDELBROT_VIEWS[kf.seed % MANDELBROT_VIEWS.length]!;
+      return { input: { lavfi: `mandelbrot=${base}:start_x=${x}:start_y=${y}:start_scale=${scale}:end_scale=${scale}:maxiter=1000` }, decor: [] };
+    }
     case 'testsrc2':
-      return { input: { lavfi: `${kf.generator}=${base}` }, decor: [] };
+      return { input: { lavfi: `testsrc2=${base}` }, decor: [] };
     case 'gradients':
       return { input: { lavfi: `gradients=${base}:seed=${seed}${kf.color ? `:c0=${hexColor(kf.color, '')}` : ''}` }, decor: [] };
     case 'life':
