@@ -36,7 +36,10 @@ function describe(event: RenderEvent): string | null {
   if ('source' in event) {
     if (event.type === 'state_change') return `circuit ${event.circuit}: ${event.from} → ${event.to} (${event.reason})`;
     if (event.type === 'timeout') return `circuit ${event.circuit}: timed out a call after ${event.timeoutMs} ms`;
-    if (event.type === 'config_change') return `circuit ${event.circuit}: config changed`;
+    if (event.type === 'config_change') {
+      const changed = (Object.keys(event.to) as (keyof typeof event.to)[]).filter((k) => event.from[k] !== event.to[k]);
+      return `circuit ${event.circuit}: config changed: ${changed.map((k) => `${k} ${event.from[k]} → ${event.to[k]}`).join(', ')}`;
+    }
     if (event.type === 'abandoned') return `circuit ${event.circuit}: abandoned work that ignored its abort`;
     return null;
   }

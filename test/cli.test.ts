@@ -1,30 +1,146 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_CIRCUITS } from '../src-main/breaker/index.ts';
+import { probe } from '../src-main/engine/ffmpeg.ts';
+import { parseProject } from '../src-main/engine/model.ts';
 
 const cli = fileURLToPath(new URL('../src-main/cli.ts', import.meta.url));
-const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 10_000 });
+const demo = fileURLToPath(new URL('../resources/demo/project.json', import.meta.url));
 
-describe('storycore command line', () => {
-  it('prints the seven circuits as JSON that matches the library', () => {
-    const result = run('circuits', '--json');
+let dir = '';
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'storycore-cli-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000, cwd: dir });
+
+/** Runs the CLI without blocking the test's event loop (renders take seconds). */
+function runAsync(args: string[], timeoutMs = 150_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: dir });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`cli did not finish in ${timeoutMs} ms:\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+const tinyProject = (shot: Record<string, unknown> = {}) => ({
+  version: 1,
+  name: 'tiny',
+  quality: 'draft',
+  shots: [{ id: 'tiny', duration: 1, fps: 12, resolution: { width: 96, height: 54 }, keyframes: [{ generator: 'testsrc2' }], interpolation: { sourceFps: 6 }, ...shot }],
+});
+
+describe('storycore circuits', () => {
+  it('prints the seven circuits as JSON that matches the library, and as a table', () => {
+    const json = run('circuits', '--json');
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual(SEED_CIRCUITS);
+    expect(run('circuits').stdout).toMatch(/video_export\s+2\s+60s\s+1\s+300s\s+1/);
+  });
+
+  it('rejects an unknown command or flag with a clear message and exit 2', () => {
+    expect(run('explode')).toMatchObject({ status: 2, stderr: expect.stringMatching(/unknown command "explode"/) });
+    expect(run('circuits', '--bogus')).toMatchObject({ status: 2, stderr: expect.stringMatching(/--bogus/) });
+  });
+});
+
+describe('storycore render: bad input', () => {
+  const badProject = (content: string) => {
+    const file = join(dir, 'project.json');
+    writeFileSync(file, content);
+    return file;
+  };
+
+  it.each([
+    ['malformed JSON', '{"version": 1, "shots": [', /not valid JSON/],
+    ['unknown fields', JSON.stringify({ ...tinyProject(), colour: 'red' }), /unknown field\(s\) "colour"/],
+    ['a negative duration', JSON.stringify(tinyProject({ duration: -3 })), /shots\[0\]\.duration: duration must be at least 0\.25 seconds/],
+    ['an absurd size', JSON.stringify(tinyProject({ resolution: { width: 100000, height: 54 } })), /shots\[0\]\.resolution\.width: width must be at most 7680 pixels/],
+    ['a missing keyframe file', JSON.stringify(tinyProject({ keyframes: [{ image: 'nope.png' }] })), /shots\[0\]\.keyframes\[0\]\.image: file not found: nope\.png/],
+    ['../ in an id', JSON.stringify(tinyProject({ id: '../escape' })), /shots\[0\]\.id: id may only use letters/],
+    ['../ in an output name', JSON.stringify(tinyProject({ export: { format: 'mp4', name: '../../escape' } })), /shots\[0\]\.export\.name: name may only use/],
+    ['filter syntax in a colour', JSON.stringify(tinyProject({ keyframes: [{ generator: 'color', color: "#fff';movie=/etc/passwd" }] })), /shots\[0\]\.keyframes\[0\]/],
+  ])('rejects %s: clear message, exit 2, nothing written', (_label, content, message) => {
+    const file = badProject(content);
+    const result = run('render', file, '--out', join(dir, 'out'));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(readdirSync(dir)).toEqual(['project.json']);
+  });
+
+  it.each([
+    [['--circuit', 'video_interpolation.timeoutMs=-5'], /timeoutMs must be at least 1 ms/],
+    [['--circuit', 'nope.timeoutMs=5'], /unknown circuit "nope"/],
+    [['--circuit', 'video_export.speed=5'], /unknown field "speed"/],
+    [['--chaos', 'interpolation=explode'], /unknown chaos mode "explode"/],
+    [['--quality', 'ultra'], /--quality must be one of draft, preview, standard, final/],
+    [[], /--out DIR is required/],
+  ])('rejects bad options %j with exit 2 and writes nothing', (args, message) => {
+    const file = badProject(JSON.stringify(tinyProject()));
+    const withOut = args.length ? ['--out', join(dir, 'out'), ...args] : [];
+    const result = run('render', file, ...withOut);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(readdirSync(dir)).toEqual(['project.json']);
+  });
+});
+
+describe('storycore render', () => {
+  it('renders a project with --json: events, then a summary with outputs and every circuit; only outputs land in DIR', async () => {
+    writeFileSync(join(dir, 'project.json'), JSON.stringify(tinyProject()));
+    const result = await runAsync(['render', 'project.json', '--out', 'out', '--json', '--circuit', 'video_export.timeoutMs=60000']);
+    expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(SEED_CIRCUITS);
+    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
+    expect(lines.some((l) => l.type === 'progress')).toBe(true);
+    expect(lines.find((l) => l.type === 'config_change')).toMatchObject({ circuit: 'video_export', to: { timeoutMs: 60000 } });
+    const summary = lines.at(-1)!;
+    expect(summary).toMatchObject({ type: 'summary', ok: true, shots: [{ shotId: 'tiny', status: 'done', output: join(dir, 'out', 'tiny.mp4') }] });
+    expect(Object.keys(summary.circuits as object).sort()).toEqual(Object.keys(SEED_CIRCUITS).sort());
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['tiny.json', 'tiny.mp4']);
+    expect(readdirSync(dir).sort()).toEqual(['out', 'project.json']);
   });
 
-  it('prints a readable table', () => {
-    const result = run('circuits');
-    expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/video_export\s+2\s+60s\s+1\s+300s\s+1/);
-  });
+  it('renders the demo project to files whose ffprobe readings match each shot', async () => {
+    const result = await runAsync(['render', '--demo', '--out', 'demo']);
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    const { readFileSync } = await import('node:fs');
+    const project = parseProject(JSON.parse(readFileSync(demo, 'utf8')));
+    for (const shot of project.shots) {
+      const ext = shot.export.format;
+      const reading = await probe(join(dir, 'demo', `${shot.id}.${ext}`));
+      expect(reading.codec).toBe(ext === 'webm' ? 'vp9' : 'h264');
+      expect([reading.width, reading.height]).toEqual([shot.resolution.width, shot.resolution.height]);
+      expect(reading.fps).toBe(shot.fps);
+      expect(reading.frames).toBe(Math.round(shot.duration * shot.fps));
+      expect(Math.abs(reading.duration - shot.duration)).toBeLessThanOrEqual(1 / shot.fps);
+    }
+    expect(result.stdout).toMatch(/rendered: 3\/3 shots/);
+  }, 180_000);
 
-  it('rejects an unknown command or flag with a clear message and a non-zero exit', () => {
-    const unknown = run('explode');
-    expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown command "explode"/);
-    const flag = run('circuits', '--bogus');
-    expect(flag.status).toBe(2);
-    expect(flag.stderr).toMatch(/--bogus/);
-  });
+  it('exits 1 with a clear message when a shot cannot be rendered', async () => {
+    writeFileSync(join(dir, 'project.json'), JSON.stringify(tinyProject()));
+    // A short recovery, so the export circuit's probe comes round quickly once it opens.
+    const result = await runAsync(['render', 'project.json', '--out', 'out', '--chaos', 'export=fail', '--circuit', 'video_export.recoveryTimeoutMs=300']);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/✗ tiny: export: ffmpeg exited with code 1\nUnrecognized option 'storycore_chaos_fail'/);
+    expect(result.stdout).toMatch(/circuit video_export: config changed: recoveryTimeoutMs 60000 → 300/);
+    expect(result.stdout).toMatch(/circuit video_export: .*3 failed/);
+    expect(readdirSync(join(dir, 'out'))).toEqual([]);
+  }, 60_000);
 });

@@ -112,7 +112,7 @@ export class CircuitBreaker {
       return Promise.reject(options.signal.reason);
     }
 
-    const call = new Call(this.generation, now, now + this.cfg.timeoutMs, this.current === 'half_open');
+    const call = new Call(this.generation, now, this.cfg.timeoutMs, this.current === 'half_open');
     this.running++;
     if (call.probe) this.probes++;
     this.inflight.add(call);
@@ -360,7 +360,7 @@ export class CircuitBreaker {
 
   private timeOut(call: Call, now: number): void {
     call.decided = true;
-    const error = new CircuitTimeoutError(this.name, call.deadline - call.startedAt);
+    const error = new CircuitTimeoutError(this.name, call.timeoutMs);
     call.abort(error, now);
     this.timeouts++;
     this.window.count(now, 'timeouts');

@@ -9,6 +9,7 @@ export class Call implements CallContext {
   readonly generation: number;
   readonly startedAt: number;
   readonly deadline: number;
+  readonly timeoutMs: number;
   /** Admitted as a half-open probe: counts against halfOpenMaxProbes while its generation lasts. */
   readonly probe: boolean;
 
@@ -33,10 +34,11 @@ export class Call implements CallContext {
   private abortReason: unknown;
   private aborted = false;
 
-  constructor(generation: number, startedAt: number, deadline: number, probe: boolean) {
+  constructor(generation: number, startedAt: number, timeoutMs: number, probe: boolean) {
     this.generation = generation;
     this.startedAt = startedAt;
-    this.deadline = deadline;
+    this.timeoutMs = timeoutMs;
+    this.deadline = startedAt + timeoutMs;
     this.probe = probe;
   }
 

@@ -61,13 +61,17 @@ export async function renderProject(loaded: LoadedProject, options: RenderProjec
   const outDir = resolve(options.outDir);
   const workRoot = join(outDir, '.storycore-work', `${started}-${process.pid}`);
   const circuits = createEngineCircuits(options.circuitOptions);
-  // Overrides are applied before any event listener exists, and validated: a bad one throws here.
-  for (const { circuit, patch } of options.overrides ?? []) circuits.configure(circuit, patch);
-
   const emit = options.onEvent ?? (() => {});
   const unsubscribe = circuits.subscribe((event) => {
     if (event.type === 'state_change' || event.type === 'timeout' || event.type === 'config_change' || event.type === 'abandoned') emit({ source: 'circuit', ...event });
   });
+  // Overrides are validated here, before any work starts: a bad one throws and nothing is written.
+  try {
+    for (const { circuit, patch } of options.overrides ?? []) circuits.configure(circuit, patch);
+  } catch (error) {
+    unsubscribe();
+    throw error;
+  }
 
   const size = options.workers ?? Math.max(1, Math.min(4, availableParallelism()));
   const pool = options.leaser ? undefined : new WorkerPool({ size });
@@ -88,6 +92,9 @@ export async function renderProject(loaded: LoadedProject, options: RenderProjec
     pool?.resize(pressure.under ? Math.max(1, Math.ceil(size / 2)) : size);
   });
   monitor?.start();
+  // The breakers' timers never keep a process alive (a library must not); a render in progress
+  // must, or a job waiting for a circuit's recovery would see the process exit under it.
+  const keepAlive = setInterval(() => {}, 60_000);
 
   try {
     await mkdir(workRoot, { recursive: true });
@@ -111,6 +118,7 @@ export async function renderProject(loaded: LoadedProject, options: RenderProjec
     );
     return { ok: outcomes.every((o) => o.status === 'done'), outDir, shots: outcomes, circuits: circuits.stats(), elapsedMs: Date.now() - started };
   } finally {
+    clearInterval(keepAlive);
     monitor?.stop();
     offEngine();
     unsubscribe();
