@@ -367,9 +367,9 @@ export class RenderEngine {
           throw error;
         }
       } finally {
-        // The worker is free only when its task has really ended (a timed-out task is still being killed).
-        if (running) void (running as Promise<StageResult>).then(() => lease.release(), () => lease.release());
-        else lease.release();
+        // Safe even when a timed-out task is still being killed: the pool hands the worker on only
+        // once the task has really ended.
+        lease.release();
       }
       // Rejected before it ran: wait without holding the worker, then ask again.
       await this.waitAdmitted(run, breaker, stage, rejectedFor, signal);
