@@ -131,6 +131,8 @@ describe('storycore render', () => {
       expect(Math.abs(reading.duration - shot.duration)).toBeLessThanOrEqual(1 / shot.fps);
     }
     expect(result.stdout).toMatch(/rendered: 3\/3 shots/);
+    // A healthy run reports no circuit trouble: queueing for a full circuit is not a rejection.
+    expect(result.stdout).not.toMatch(/^ {2}circuit /m);
   }, 180_000);
 
   it('exits 1 with a clear message when a shot cannot be rendered', async () => {

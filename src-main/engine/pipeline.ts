@@ -315,6 +315,7 @@ export class RenderEngine {
   /** Runs `op` through `breaker`, waiting while it is full (and while open, when asked to). */
   private async admitted<T>(run: ShotRun, breaker: CircuitBreaker, stage: StageName, signal: AbortSignal, waitWhenOpen: boolean, op: (signal: AbortSignal) => Promise<T>): Promise<T> {
     for (;;) {
+      await this.untilNotFull(run, breaker, stage, signal);
       try {
         return await breaker.execute((ctx) => op(ctx.signal), { signal });
       } catch (error) {
@@ -323,6 +324,12 @@ export class RenderEngine {
         await this.waitAdmitted(run, breaker, stage, error.reason, signal);
       }
     }
+  }
+
+  /** Queues for a slot of a full circuit without knocking: the wait is not a rejection. */
+  private async untilNotFull(run: ShotRun, breaker: CircuitBreaker, stage: StageName, signal: AbortSignal): Promise<void> {
+    const blocked = breaker.peekAdmission();
+    if (blocked === 'concurrency_limit' || blocked === 'half_open_full') await this.waitAdmitted(run, breaker, stage, blocked, signal);
   }
 
   private async waitAdmitted(run: ShotRun, breaker: CircuitBreaker, stage: StageName, reason: RejectionReason, signal: AbortSignal) {
@@ -336,6 +343,7 @@ export class RenderEngine {
   /** One attempt: hold a worker first (queueing is not the circuit's time), then run inside the circuit. */
   private async attempt(run: ShotRun, breaker: CircuitBreaker, stage: StageName, task: StageTask, attempt: number, signal: AbortSignal, waitWhenOpen: boolean): Promise<StageResult> {
     for (;;) {
+      await this.untilNotFull(run, breaker, stage, signal);
       const lease = await this.workers.lease(signal);
       let running: Promise<StageResult> | undefined;
       let rejectedFor: RejectionReason | undefined;

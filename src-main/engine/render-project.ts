@@ -13,7 +13,7 @@ import type { EngineEvent } from './events.ts';
 import type { Quality } from './model.ts';
 import { type ShotResult, RenderEngine, type WorkerLeaser } from './pipeline.ts';
 import type { LoadedProject } from './project-io.ts';
-import { ResourceMonitor } from './resource-monitor.ts';
+import { type PressureEvent, ResourceMonitor } from './resource-monitor.ts';
 import type { RetryPolicy } from './retry.ts';
 import { WorkerPool } from './worker-pool.ts';
 
@@ -56,6 +56,17 @@ export interface RenderSummary {
   elapsedMs: number;
 }
 
+/**
+ * Under memory pressure: one segment at a time and half the workers; both restored when it passes.
+ * The engine says so in a `degradation` event.
+ */
+export function relieveMemoryPressure(engine: RenderEngine, pool: Pick<WorkerPool, 'resize'>, size: number) {
+  return (pressure: PressureEvent) => {
+    engine.setParallelism(pressure.under ? 1 : size, pressure.reason);
+    pool.resize(pressure.under ? Math.max(1, Math.ceil(size / 2)) : size);
+  };
+}
+
 export async function renderProject(loaded: LoadedProject, options: RenderProjectOptions): Promise<RenderSummary> {
   const started = Date.now();
   const outDir = resolve(options.outDir);
@@ -86,11 +97,7 @@ export async function renderProject(loaded: LoadedProject, options: RenderProjec
   const monitor = pool
     ? new ResourceMonitor({ breaker: circuits.getBreaker('resource_monitoring'), pids: () => ({ host: process.pid, ...pool.pids() }) })
     : undefined;
-  monitor?.on('pressure', (pressure) => {
-    // Under memory pressure, fewer segments at once; restored when it passes.
-    engine.setParallelism(pressure.under ? 1 : size, pressure.reason);
-    pool?.resize(pressure.under ? Math.max(1, Math.ceil(size / 2)) : size);
-  });
+  if (pool) monitor?.on('pressure', relieveMemoryPressure(engine, pool, size));
   monitor?.start();
   // The breakers' timers never keep a process alive (a library must not); a render in progress
   // must, or a job waiting for a circuit's recovery would see the process exit under it.

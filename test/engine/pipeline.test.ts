@@ -10,6 +10,7 @@ import type { EngineEvent } from '../../src-main/engine/events.ts';
 import { probe } from '../../src-main/engine/ffmpeg.ts';
 import { type Shot, parseProject } from '../../src-main/engine/model.ts';
 import { RenderEngine } from '../../src-main/engine/pipeline.ts';
+import { relieveMemoryPressure } from '../../src-main/engine/render-project.ts';
 import { WorkerPool } from '../../src-main/engine/worker-pool.ts';
 import { isAlive } from '../fixtures/stage-tasks.ts';
 
@@ -146,6 +147,23 @@ describe('shot pipeline with real workers and ffmpeg', () => {
     expect(sidecar.trace.fanOut).toBe('sequential');
     expect(events.find((e) => e.type === 'degradation')).toMatchObject({ kind: 'fan_out', from: 'parallel', to: 'sequential' });
     expect(existsSync(result.output)).toBe(true);
+  });
+
+  it('lowers parallelism and workers under memory pressure, says so, and restores them after', () => {
+    const { engine } = setup();
+    const seen: EngineEvent[] = [];
+    engine.onEvent((e) => seen.push(e));
+    const sizes: number[] = [];
+    const relieve = relieveMemoryPressure(engine, { resize: (n) => sizes.push(n) }, 4);
+    relieve({ under: true, availableBytes: 1e9, availablePercent: 8, reason: 'available 8% < 10%' });
+    expect(engine.parallelism).toBe(1);
+    relieve({ under: false, availableBytes: 4e9, availablePercent: 16, reason: 'available 16% ≥ 15%' });
+    expect(engine.parallelism).toBe(4);
+    expect(sizes).toEqual([2, 4]);
+    expect(seen).toEqual([
+      { type: 'degradation', shotId: null, kind: 'parallelism', from: '2', to: '1', reason: 'available 8% < 10%' },
+      { type: 'degradation', shotId: null, kind: 'parallelism', from: '1', to: '4', reason: 'available 16% ≥ 15%' },
+    ]);
   });
 
   it('stops at once on an emergency stop: the render rejects, nothing is exported, no process is left', async () => {
