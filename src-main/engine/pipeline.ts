@@ -3,18 +3,17 @@
  * each stage run in a worker process and through its circuit. The engine knows nothing of Electron,
  * queues or transports; it renders one shot when asked and reports what happens as events.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CircuitBreaker, type CircuitManager, CircuitTimeoutError, type RejectionReason } from '../breaker/index.ts';
 import { StoppedError, isRejection, waitForAdmission } from './admission.ts';
 import { ChaosPlan } from './chaos.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
+import { ShotRun, chaosField, writeSidecar } from './shot-run.ts';
 import type { InterpolationMethod, Quality, Shot } from './model.ts';
 import { DEFAULT_RETRY, type RetryPolicy, anySignal, backoffDelay, sleep } from './retry.ts';
 import type { ChaosMode, ExportTask, FrameTask, InterpolationTask, QualityMeasurement, StageName, StageResult, StageTask, Verification } from './tasks.ts';
 import { StageError } from './tasks.ts';
-import { type Timeline, buildTimeline } from './timeline.ts';
-import { ShotTrace } from './trace.ts';
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -66,8 +65,6 @@ const FALLBACKS: Record<InterpolationMethod, InterpolationMethod[]> = {
   crossfade: ['duplicate'],
   duplicate: [],
 };
-/** Share of a shot's progress bar each stage fills. */
-const WEIGHT: Record<StageName, number> = { frame_processing: 0.3, interpolation: 0.5, export: 0.2 };
 const STAGE_CIRCUIT: Record<StageName, string> = {
   frame_processing: 'video_frame_processing',
   interpolation: 'video_interpolation',
@@ -383,69 +380,4 @@ export class RenderEngine {
       await this.waitAdmitted(run, breaker, stage, rejectedFor, signal);
     }
   }
-}
-
-const chaosField = (task: StageTask): { chaos?: ChaosMode } => (task.chaos ? { chaos: task.chaos.mode } : {});
-
-/** One shot's render in progress: its timeline, trace and progress. */
-class ShotRun {
-  readonly shot: Shot;
-  readonly job: ShotJob;
-  readonly timeline: Timeline;
-  readonly trace: ShotTrace;
-  private readonly started = Date.now();
-  private readonly stagePercent: Record<StageName, number> = { frame_processing: 0, interpolation: 0, export: 0 };
-  private readonly segmentPercent = new Map<number, number>();
-
-  constructor(shot: Shot, job: ShotJob, chaos: ShotTrace['chaos']) {
-    this.shot = shot;
-    this.job = job;
-    this.timeline = buildTimeline(shot);
-    this.trace = new ShotTrace(chaos, shot.interpolation.method);
-  }
-
-  elapsedMs(): number {
-    return Date.now() - this.started;
-  }
-
-  emit(event: EngineEvent): void {
-    this.job.onEvent?.(event);
-  }
-
-  degrade(kind: 'interpolation' | 'fan_out', stage: StageName, from: string, to: string, reason: string): void {
-    this.trace.degradations.push({ stage, from, to, reason, at: Date.now() });
-    this.emit({ type: 'degradation', shotId: this.shot.id, kind, from, to, reason });
-  }
-
-  progress(stage: StageName, task: StageTask, percent: number): void {
-    if (task.stage === 'frame_processing') {
-      this.segmentPercent.set(task.segment, percent);
-      let sum = 0;
-      for (const p of this.segmentPercent.values()) sum += p;
-      this.stagePercent.frame_processing = sum / this.timeline.segments.length;
-    } else {
-      this.stagePercent[stage] = percent;
-    }
-    const shotPercent = (Object.keys(WEIGHT) as StageName[]).reduce((acc, s) => acc + WEIGHT[s] * this.stagePercent[s], 0);
-    const elapsed = this.elapsedMs() / 1000;
-    const etaSeconds = shotPercent > 2 ? Math.round((elapsed * (100 - shotPercent)) / shotPercent) : null;
-    this.emit({ type: 'progress', shotId: this.shot.id, stage, percent: Math.round(percent), shotPercent: Math.round(shotPercent * 10) / 10, etaSeconds, ...chaosField(task) });
-  }
-}
-
-async function writeSidecar(path: string, run: ShotRun, exported: StageResult): Promise<void> {
-  const body = {
-    shot: run.shot,
-    quality: run.job.quality,
-    timeline: run.timeline,
-    output: exported.output,
-    verification: exported.verification ?? null,
-    measuredQuality: exported.quality ?? null,
-    trace: run.trace.toJSON(),
-    renderedAt: new Date().toISOString(),
-  };
-  // Written beside the export under a temporary name, then renamed: a sidecar is whole or absent.
-  const temp = `${path}.partial`;
-  await writeFile(temp, `${JSON.stringify(body, null, 2)}\n`);
-  await rename(temp, path);
 }

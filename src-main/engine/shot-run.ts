@@ -1,0 +1,75 @@
+/** One shot's render in progress: its timeline, trace, progress and sidecar. */
+import { rename, writeFile } from 'node:fs/promises';
+import type { EngineEvent } from './events.ts';
+import type { Shot } from './model.ts';
+import type { ShotJob } from './pipeline.ts';
+import type { ChaosMode, StageName, StageResult, StageTask } from './tasks.ts';
+import { type Timeline, buildTimeline } from './timeline.ts';
+import { ShotTrace } from './trace.ts';
+
+/** Share of a shot's progress bar each stage fills. */
+const WEIGHT: Record<StageName, number> = { frame_processing: 0.3, interpolation: 0.5, export: 0.2 };
+
+export const chaosField = (task: StageTask): { chaos?: ChaosMode } => (task.chaos ? { chaos: task.chaos.mode } : {});
+
+export class ShotRun {
+  readonly shot: Shot;
+  readonly job: ShotJob;
+  readonly timeline: Timeline;
+  readonly trace: ShotTrace;
+  private readonly started = Date.now();
+  private readonly stagePercent: Record<StageName, number> = { frame_processing: 0, interpolation: 0, export: 0 };
+  private readonly segmentPercent = new Map<number, number>();
+
+  constructor(shot: Shot, job: ShotJob, chaos: ShotTrace['chaos']) {
+    this.shot = shot;
+    this.job = job;
+    this.timeline = buildTimeline(shot);
+    this.trace = new ShotTrace(chaos, shot.interpolation.method);
+  }
+
+  elapsedMs(): number {
+    return Date.now() - this.started;
+  }
+
+  emit(event: EngineEvent): void {
+    this.job.onEvent?.(event);
+  }
+
+  degrade(kind: 'interpolation' | 'fan_out', stage: StageName, from: string, to: string, reason: string): void {
+    this.trace.degradations.push({ stage, from, to, reason, at: Date.now() });
+    this.emit({ type: 'degradation', shotId: this.shot.id, kind, from, to, reason });
+  }
+
+  progress(stage: StageName, task: StageTask, percent: number): void {
+    if (task.stage === 'frame_processing') {
+      this.segmentPercent.set(task.segment, percent);
+      let sum = 0;
+      for (const p of this.segmentPercent.values()) sum += p;
+      this.stagePercent.frame_processing = sum / this.timeline.segments.length;
+    } else {
+      this.stagePercent[stage] = percent;
+    }
+    const shotPercent = (Object.keys(WEIGHT) as StageName[]).reduce((acc, s) => acc + WEIGHT[s] * this.stagePercent[s], 0);
+    const elapsed = this.elapsedMs() / 1000;
+    const etaSeconds = shotPercent > 2 ? Math.round((elapsed * (100 - shotPercent)) / shotPercent) : null;
+    this.emit({ type: 'progress', shotId: this.shot.id, stage, percent: Math.round(percent), shotPercent: Math.round(shotPercent * 10) / 10, etaSeconds, ...chaosField(task) });
+  }
+}
+
+export async function writeSidecar(path: string, run: ShotRun, exported: StageResult): Promise<void> {
+  const body = {
+    shot: run.shot,
+    quality: run.job.quality,
+    timeline: run.timeline,
+    output: exported.output,
+    verification: exported.verification ?? null,
+    measuredQuality: exported.quality ?? null,
+    trace: run.trace.toJSON(),
+    renderedAt: new Date().toISOString(),
+  };
+  // Written beside the export under a temporary name, then renamed: a sidecar is whole or absent.
+  const temp = `${path}.partial`;
+  await writeFile(temp, `${JSON.stringify(body, null, 2)}\n`);
+  await rename(temp, path);
+}
