@@ -170,29 +170,73 @@ function verbatim(options: readonly string[]): string[] {
   return [...options];
 }
 
+/** Flags every run carries; they ride in front of the first input (fluent has no public global-options slot). */
+const GLOBAL_FLAGS: readonly string[] = ['-nostdin', '-hide_banner', '-y'];
+
+/** A spec checked and laid out as ffmpeg will get it: the one place that decides the arguments. */
+interface ArgPlan {
+  inputs: { source: string; lavfi: boolean; options: string[] }[];
+  output: string;
+  outputOptions: string[];
+}
+
+function plan(spec: FfmpegSpec): ArgPlan {
+  const { stage } = spec;
+  const inputs = spec.inputs.map((input, i) => {
+    const options = verbatim([...(i === 0 ? GLOBAL_FLAGS : []), ...(input.options ?? [])]);
+    return 'lavfi' in input ? { source: input.lavfi, lavfi: true, options } : { source: checkPath(input.path, stage, false), lavfi: false, options };
+  });
+  const output = checkPath(spec.output, stage, true);
+  const outputOptions = verbatim([
+    ...(spec.complexFilter ? ['-filter_complex', spec.complexFilter] : []),
+    ...(spec.videoFilter ? ['-vf', spec.videoFilter] : []),
+    ...(spec.outputOptions ?? []),
+  ]);
+  return { inputs, output, outputOptions };
+}
+
+function fluentCommand(spec: FfmpegSpec): Ffmpeg.FfmpegCommand {
+  const { inputs, output, outputOptions } = plan(spec);
+  const bins = resolveFfmpeg();
+  const command = Ffmpeg({ stdoutLines: 100 }).setFfmpegPath(bins.ffmpeg).setFfprobePath(bins.ffprobe);
+  for (const input of inputs) {
+    command.input(input.source);
+    if (input.lavfi) command.inputFormat('lavfi');
+    if (input.options.length > 0) command.inputOptions(...input.options);
+  }
+  command.output(output);
+  if (outputOptions.length > 0) command.outputOptions(...outputOptions);
+  return command;
+}
+
+/**
+ * The argv ffmpeg gets for a spec, without fluent, so that a plain spawn() (the render benchmark's
+ * baseline, or a later fluent-free runner) runs exactly the command our stages run. It follows
+ * fluent's layout: per input `-f lavfi` (from inputFormat), its options, `-i`; then the `-y` fluent
+ * adds for every file output (every output of ours, '-' included: it has no protocol prefix);
+ * then the output options and the output. fluent's only other rewrite, `-strict experimental`
+ * after an experimental `-vcodec`, never applies: we always write `-c:v`.
+ */
+export function specToArgs(spec: FfmpegSpec): string[] {
+  const { inputs, output, outputOptions } = plan(spec);
+  return [...inputs.flatMap((input) => [...(input.lavfi ? ['-f', 'lavfi'] : []), ...input.options, '-i', input.source]), '-y', ...outputOptions, output];
+}
+
+/**
+ * What fluent itself would spawn ffmpeg with for a spec. It reads fluent's private
+ * _getArguments(), so it exists only to check specToArgs against the real thing (tests, bench).
+ */
+export function fluentArgs(spec: FfmpegSpec): string[] {
+  return (fluentCommand(spec) as unknown as { _getArguments(): string[] })._getArguments();
+}
+
 /** Internal run that also hands back stderr's non-progress lines (for measureQuality). */
 async function execute(spec: FfmpegSpec, options: RunOptions): Promise<{ elapsedMs: number; lines: string[] }> {
   const { signal } = options;
   const { stage } = spec;
   if (signal?.aborted) throw new StageError('canceled', stage, `${stage}: canceled before ffmpeg started`);
   if (spec.inputs.length === 0) throw new StageError('invalid_task', stage, `${stage}: ffmpeg needs at least one input`);
-  const bins = resolveFfmpeg();
-  const command = Ffmpeg({ stdoutLines: 100 }).setFfmpegPath(bins.ffmpeg).setFfprobePath(bins.ffprobe);
-  spec.inputs.forEach((input, i) => {
-    // Global options ride in front of the first input: fluent has no public global-options slot.
-    const head = i === 0 ? ['-nostdin', '-hide_banner', '-y'] : [];
-    if ('lavfi' in input) command.input(input.lavfi).inputFormat('lavfi');
-    else command.input(checkPath(input.path, stage, false));
-    const inputOptions = [...head, ...(input.options ?? [])];
-    if (inputOptions.length > 0) command.inputOptions(...verbatim(inputOptions));
-  });
-  command.output(checkPath(spec.output, stage, true));
-  const outputOptions = [
-    ...(spec.complexFilter ? ['-filter_complex', spec.complexFilter] : []),
-    ...(spec.videoFilter ? ['-vf', spec.videoFilter] : []),
-    ...(spec.outputOptions ?? []),
-  ];
-  if (outputOptions.length > 0) command.outputOptions(...verbatim(outputOptions));
+  const command = fluentCommand(spec);
 
   const lines: string[] = [];
   const started = performance.now();

@@ -90,6 +90,8 @@ export const StageResultSchema = z.object({
   output: z.string(),
   /** ffmpeg wall time inside the worker, ms. */
   elapsedMs: z.number(),
+  /** The export's parts, ms: its encode, its ffprobe verification and its SSIM/PSNR measurement. */
+  timingsMs: z.object({ encode: z.number(), verify: z.number(), quality: z.number() }).optional(),
   verification: VerificationSchema.optional(),
   quality: QualitySchema.optional(),
 });

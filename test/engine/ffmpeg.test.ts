@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertSafeFilterValue, filterNumber, measureQuality, probe, resolveFfmpeg, runFfmpeg, type FfmpegProgress } from '../../src-main/engine/ffmpeg.ts';
+import { assertSafeFilterValue, filterNumber, fluentArgs, measureQuality, probe, resolveFfmpeg, runFfmpeg, specToArgs, type FfmpegProgress, type FfmpegSpec } from '../../src-main/engine/ffmpeg.ts';
 import { StageError } from '../../src-main/engine/tasks.ts';
 
 let dir: string;
@@ -88,6 +88,31 @@ describe('filter-graph guards', () => {
     expect(filterNumber(1 / 3)).toBe('0.333333');
     expect(() => filterNumber(Number.NaN)).toThrow(StageError);
     expect(() => filterNumber(Number.POSITIVE_INFINITY)).toThrow(StageError);
+  });
+});
+
+describe('specToArgs', () => {
+  // The render benchmark spawns specToArgs' argv as its plain-ffmpeg baseline: it must be what fluent runs.
+  const specs: Record<string, FfmpegSpec> = {
+    'a lavfi input with a -vf chain': { stage: 'frame_processing', inputs: [{ lavfi: 'testsrc2=size=64x36:rate=12' }], videoFilter: 'scale=32:18,format=yuv420p', output: '/out/a.mkv', outputOptions: ['-frames:v', '12', '-an'] },
+    'file inputs with options and a complex graph': {
+      stage: 'interpolation',
+      inputs: [{ path: '/in/a.mkv', options: ['-re'] }, { path: '/in/b frames_%05d.png', options: ['-framerate', '24'] }],
+      complexFilter: '[0:v][1:v]concat=n=2:v=1:a=0[out]',
+      output: '/out/b c.mp4',
+      outputOptions: ['-map', '[out]', '-c:v', 'libx264', '-movflags', '+faststart'],
+    },
+    'a discarded output': { stage: 'unknown', inputs: [{ path: '/in/a.mkv' }], output: '-', outputOptions: ['-f', 'null'] },
+  };
+  for (const [name, spec] of Object.entries(specs)) {
+    it(`gives exactly fluent's argv for ${name}`, () => {
+      expect(specToArgs(spec)).toEqual(fluentArgs(spec));
+    });
+  }
+
+  it('applies the same checks as a run', () => {
+    expect(() => specToArgs({ stage: 'export', inputs: [{ path: 'relative.mkv' }], output: '/out/a.mp4' })).toThrow(StageError);
+    expect(() => specToArgs({ stage: 'export', inputs: [{ path: '/in/a.mkv' }], output: '/out/a.mp4', outputOptions: ['-c:v libx264'] })).toThrow(/separate arguments/);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { measureQuality, probe, type MediaRef } from '../ffmpeg.ts';
+import { measureQuality, probe, type FfmpegSpec, type MediaRef } from '../ffmpeg.ts';
 import type { ExportFormat } from '../model.ts';
 import { QUALITY_PRESETS } from '../quality.ts';
 import { StageError, type ExportTask, type StageResult, type Verification } from '../tasks.ts';
@@ -54,21 +54,26 @@ export function verificationProblems(task: ExportTask, v: Verification): string[
   return problems;
 }
 
+/**
+ * The encode's ffmpeg command, writing `output` (the temporary path in the stage; task.output for a
+ * caller with no rename step, such as the render benchmark's plain baseline).
+ */
+export function exportEncodeSpec(task: ExportTask, output: string = task.output): FfmpegSpec {
+  const target = task.format === 'png_sequence' ? join(output, PNG_PATTERN) : output;
+  // No scaling or rate conversion here: an input that does not match the shot must fail
+  // verification rather than be silently stretched into shape.
+  return { stage: STAGE, inputs: [{ path: task.input }], output: target, outputOptions: ['-frames:v', String(task.frames), '-an', ...codecArgs(task)] };
+}
+
 export async function runExport(task: ExportTask, ctx: StageContext): Promise<StageResult> {
   requireFile(task.input, STAGE, 'interpolated intermediate');
   const chaos = task.chaos?.mode;
   return await writeVia(task.output, async (partial) => {
-    const target = task.format === 'png_sequence' ? join(partial, PNG_PATTERN) : partial;
     if (task.format === 'png_sequence') await mkdir(partial, { recursive: true });
-    const encode = await runStageFfmpeg(
-      // No scaling or rate conversion here: an input that does not match the shot must fail
-      // verification rather than be silently stretched into shape.
-      { stage: STAGE, inputs: [{ path: task.input }], output: target, outputOptions: ['-frames:v', String(task.frames), '-an', ...codecArgs(task)] },
-      ctx,
-      chaos,
-      { expectedFrames: task.frames, band: [0, 80] },
-    );
+    const encode = await runStageFfmpeg(exportEncodeSpec(task, partial), ctx, chaos, { expectedFrames: task.frames, band: [0, 80] });
     const ref = exportRef(task, partial);
+    // Checks are timed apart from the encode, so that their cost can be told from the encode's.
+    const verifyStart = performance.now();
     const probed = await probe(typeof ref === 'string' ? ref : ref.path, { signal: ctx.signal, stage: STAGE, inputOptions: typeof ref === 'string' ? [] : ref.options });
     const verification: Verification = { ...probed };
     const problems = verificationProblems(task, verification);
@@ -83,9 +88,11 @@ export async function runExport(task: ExportTask, ctx: StageContext): Promise<St
       onSpawn: ctx.onSpawn,
       onProgress: ctx.onProgress && ((p) => ctx.onProgress?.({ percent: 80 + p.percent / 5, frames: p.frames })),
     });
+    const measureEnd = performance.now();
     return {
       output: task.output,
-      elapsedMs: encode.elapsedMs + Math.round(performance.now() - measureStart),
+      elapsedMs: encode.elapsedMs + Math.round(measureEnd - measureStart),
+      timingsMs: { encode: encode.elapsedMs, verify: Math.round(measureStart - verifyStart), quality: Math.round(measureEnd - measureStart) },
       verification,
       quality: {
         compared: `${task.format} export (${verification.codec}, ${task.quality} quality) vs its lossless interpolated intermediate ${basename(task.input)}`,

@@ -3,7 +3,7 @@
  * scaled to cover the frame, then zoompan plays the camera move over it, one output frame per
  * input frame. Output: a lossless intermediate.
  */
-import { assertSafeFilterValue, filterNumber, type FfmpegInput } from '../ffmpeg.ts';
+import { assertSafeFilterValue, filterNumber, type FfmpegInput, type FfmpegSpec } from '../ffmpeg.ts';
 import { INTERMEDIATE_ARGS, QUALITY_PRESETS } from '../quality.ts';
 import { StageError, type FrameTask, type StageResult } from '../tasks.ts';
 import type { Easing } from '../model.ts';
@@ -102,7 +102,11 @@ function keyframeSource(task: FrameTask): { input: FfmpegInput; decor: string[];
   }
 }
 
-export async function runFrameProcessing(task: FrameTask, ctx: StageContext): Promise<StageResult> {
+/**
+ * The ffmpeg command that renders a segment to task.output. Pure (bar the keyframe-image check) and
+ * exported so that the render benchmark runs the very same command without our machinery.
+ */
+export function frameSpec(task: FrameTask): FfmpegSpec {
   const preset = QUALITY_PRESETS[task.quality];
   const sw = task.width * preset.supersample;
   const sh = task.height * preset.supersample;
@@ -118,13 +122,14 @@ export async function runFrameProcessing(task: FrameTask, ctx: StageContext): Pr
     `zoompan=z=${z}:x=${x}:y=${y}:d=1:s=${task.width}x${task.height}:fps=${task.fps}`,
     'format=yuv420p',
   ].join(',');
+  return { stage: STAGE, inputs: [input], videoFilter: chain, output: task.output, outputOptions: ['-frames:v', String(task.frames), '-an', ...INTERMEDIATE_ARGS] };
+}
+
+export async function runFrameProcessing(task: FrameTask, ctx: StageContext): Promise<StageResult> {
+  // Built before anything is written: an invalid task fails without touching the output folder.
+  const spec = frameSpec(task);
   return await writeVia(task.output, async (partial) => {
-    const { elapsedMs } = await runStageFfmpeg(
-      { stage: STAGE, inputs: [input], videoFilter: chain, output: partial, outputOptions: ['-frames:v', String(task.frames), '-an', ...INTERMEDIATE_ARGS] },
-      ctx,
-      task.chaos?.mode,
-      { expectedFrames: task.frames },
-    );
+    const { elapsedMs } = await runStageFfmpeg({ ...spec, output: partial }, ctx, task.chaos?.mode, { expectedFrames: task.frames });
     return { output: task.output, elapsedMs };
   });
 }

@@ -3,7 +3,7 @@
  * and retimed from the source fps to the shot's fps with the chosen method. The result is padded
  * with the last frame and cut so that it holds exactly task.frames frames.
  */
-import { filterNumber } from '../ffmpeg.ts';
+import { filterNumber, type FfmpegSpec } from '../ffmpeg.ts';
 import { INTERMEDIATE_ARGS, minterpolateOptions } from '../quality.ts';
 import { StageError, type InterpolationTask, type StageResult } from '../tasks.ts';
 import { requireFile, runStageFfmpeg, writeVia, type StageContext } from './common.ts';
@@ -59,22 +59,22 @@ export function interpolationGraph(task: InterpolationTask): string {
   return parts.join(';');
 }
 
+/** The ffmpeg command that joins and retimes the segments into task.output (shared with the render benchmark). */
+export function interpolationSpec(task: InterpolationTask): FfmpegSpec {
+  return {
+    stage: STAGE,
+    inputs: task.inputs.map((path) => ({ path })),
+    complexFilter: interpolationGraph(task),
+    output: task.output,
+    outputOptions: ['-map', '[out]', '-frames:v', String(task.frames), '-an', ...INTERMEDIATE_ARGS],
+  };
+}
+
 export async function runInterpolation(task: InterpolationTask, ctx: StageContext): Promise<StageResult> {
   task.inputs.forEach((path, i) => requireFile(path, STAGE, `segment ${i}`));
-  const graph = interpolationGraph(task);
+  const spec = interpolationSpec(task);
   return await writeVia(task.output, async (partial) => {
-    const { elapsedMs } = await runStageFfmpeg(
-      {
-        stage: STAGE,
-        inputs: task.inputs.map((path) => ({ path })),
-        complexFilter: graph,
-        output: partial,
-        outputOptions: ['-map', '[out]', '-frames:v', String(task.frames), '-an', ...INTERMEDIATE_ARGS],
-      },
-      ctx,
-      task.chaos?.mode,
-      { expectedFrames: task.frames },
-    );
+    const { elapsedMs } = await runStageFfmpeg({ ...spec, output: partial }, ctx, task.chaos?.mode, { expectedFrames: task.frames });
     return { output: task.output, elapsedMs };
   });
 }
