@@ -1,0 +1,45 @@
+/**
+ * Reading one client frame into a command, or into the error reply that explains what was wrong.
+ * Nothing a client sends can throw out of here: bad input becomes an { ok: false } answer.
+ */
+import type { RawData } from 'ws';
+import type { z } from 'zod';
+import { ClientMessageSchema, type CommandReply } from '../../src-preload/contract.ts';
+
+export type ErrorReply = Extract<CommandReply, { ok: false }>;
+export type ParsedFrame = { id: number; command: unknown } | { id: number | null; reply: ErrorReply };
+
+export const invalid = (message: string, field?: string): ErrorReply => ({
+  ok: false,
+  error: field === undefined ? { code: 'invalid', message } : { code: 'invalid', message, field },
+});
+
+function describe(issue: z.core.$ZodIssue): { message: string; field?: string } {
+  if (issue.code === 'unrecognized_keys') {
+    return { field: issue.keys[0], message: `unknown field(s) ${issue.keys.join(', ')}: a message has only id and command` };
+  }
+  const field = issue.path.join('.');
+  if (field === '') return { message: 'a message must be a JSON object: {"id": <number>, "command": {...}}' };
+  if (field === 'command') return { field, message: 'command is required' };
+  return { field, message: issue.message };
+}
+
+const toText = (data: RawData) =>
+  (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
+
+export function parseFrame(data: RawData, isBinary: boolean): ParsedFrame {
+  if (isBinary) return { id: null, reply: invalid('binary frames are not accepted: send each message as JSON text') };
+  let value: unknown;
+  try {
+    value = JSON.parse(toText(data));
+  } catch (error) {
+    return { id: null, reply: invalid(`malformed JSON: ${error instanceof Error ? error.message : String(error)}`) };
+  }
+  const envelope = ClientMessageSchema.safeParse(value);
+  if (envelope.success) return { id: envelope.data.id, command: envelope.data.command };
+  // Echo a usable id even when something else is wrong, so the client can settle that request.
+  const rawId = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined;
+  const id = Number.isSafeInteger(rawId) && (rawId as number) >= 0 ? (rawId as number) : null;
+  const issues = envelope.error.issues.map(describe);
+  return { id, reply: invalid(issues.map((i) => i.message).join('; '), issues[0]?.field) };
+}

@@ -1,0 +1,97 @@
+/**
+ * Prometheus metrics, read from the studio at scrape time. Circuit metrics use the names and labels
+ * of resilience4j's Micrometer binding, so dashboards built for resilience4j work unchanged.
+ *
+ * Not exported: resilience4j_circuitbreaker_calls_seconds_sum and _max. They need per-call
+ * durations summed, and the breaker's stats only carry latency percentiles; a made-up sum would be
+ * worse than none.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { type CircuitStats, JOB_STATUSES, type JobStatus } from '../../src-preload/contract.ts';
+import type { StudioPort } from './studio-port.ts';
+
+/** resilience4j's states; metrics_only never applies to us and is always 0, as resilience4j shows an unused state. */
+const STATES = ['closed', 'open', 'half_open', 'forced_open', 'disabled', 'metrics_only'] as const;
+
+export function createMetricsRegistry(studio: StudioPort): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'storycore_' });
+
+  // One read of the studio per scrape, shared by every metric's collect (they run back to back).
+  let cached: { circuits: CircuitStats[]; queue: Record<JobStatus, number> } | null = null;
+  const read = () => {
+    if (cached === null) {
+      cached = { circuits: Object.values(studio.circuitStats()), queue: studio.queueCounts() };
+      setImmediate(() => (cached = null));
+    }
+    return cached;
+  };
+
+  /** A gauge refilled on every scrape, so circuits that disappear take their series with them. */
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (set: (labels: Record<L, string>, value: number) => void) => void) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        fill((labels, value) => this.set(labels, value));
+      },
+    });
+
+  /** A counter mirrored from a running total the breaker keeps: reset, then set to that total. */
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (set: (labels: Record<L, string>, value: number) => void) => void) =>
+    new Counter<L>({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        fill((labels, value) => this.inc(labels, value));
+      },
+    });
+
+  const eachCircuit = (f: (c: CircuitStats) => void) => read().circuits.forEach(f);
+
+  gauge('resilience4j_circuitbreaker_state', 'The states of the circuit breaker: 1 for the current one, 0 for the others', ['name', 'state'], (set) =>
+    eachCircuit((c) => STATES.forEach((state) => set({ name: c.name, state }, c.state === state ? 1 : 0))),
+  );
+  counter('resilience4j_circuitbreaker_calls_seconds_count', 'Calls that ended, by outcome (ignored: not counted for or against the circuit)', ['name', 'kind'], (set) =>
+    eachCircuit((c) => {
+      set({ name: c.name, kind: 'successful' }, c.stats.successful_requests);
+      set({ name: c.name, kind: 'failed' }, c.stats.failed_requests);
+      set({ name: c.name, kind: 'ignored' }, c.stats.ignored_errors + c.stats.canceled);
+    }),
+  );
+  counter('resilience4j_circuitbreaker_not_permitted_calls_total', 'Calls turned away without running', ['name', 'kind'], (set) =>
+    eachCircuit((c) => set({ name: c.name, kind: 'not_permitted' }, c.stats.rejected_requests)),
+  );
+  gauge('resilience4j_circuitbreaker_failure_rate', 'Failed calls in the sliding window, in percent; -1 while the window holds no calls', ['name'], (set) =>
+    eachCircuit((c) => {
+      const { successes, failures } = c.stats.window;
+      set({ name: c.name }, successes + failures === 0 ? -1 : (failures / (successes + failures)) * 100);
+    }),
+  );
+  gauge('resilience4j_circuitbreaker_buffered_calls', 'Calls in the sliding window, by outcome', ['name', 'kind'], (set) =>
+    eachCircuit((c) => {
+      set({ name: c.name, kind: 'successful' }, c.stats.window.successes);
+      set({ name: c.name, kind: 'failed' }, c.stats.window.failures);
+    }),
+  );
+  gauge('resilience4j_bulkhead_available_concurrent_calls', 'Concurrency slots free now', ['name'], (set) =>
+    eachCircuit((c) => set({ name: c.name }, Math.max(0, c.config.max_concurrent - c.stats.concurrent_requests))),
+  );
+  gauge('resilience4j_bulkhead_max_allowed_concurrent_calls', 'Concurrency slots in all', ['name'], (set) =>
+    eachCircuit((c) => set({ name: c.name }, c.config.max_concurrent)),
+  );
+  counter('storycore_circuit_timeouts_total', 'Calls that ran past their deadline and were aborted', ['name'], (set) =>
+    eachCircuit((c) => set({ name: c.name }, c.stats.timeouts)),
+  );
+  gauge('storycore_queue_jobs', 'Render jobs by status', ['status'], (set) => {
+    const queue = read().queue;
+    for (const status of JOB_STATUSES) set({ status }, queue[status] ?? 0);
+  });
+  return registry;
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { CircuitManager, ManualScheduler } from '../../src-main/breaker/index.ts';
+import { createMetricsRegistry } from '../../src-main/transport/metrics.ts';
+import { FakeStudio } from './fake-studio.ts';
+import { bearer, raw, serve } from './helpers.ts';
+
+const config = { failureThreshold: 2, recoveryTimeoutMs: 1000, successThreshold: 1, timeoutMs: 100, maxConcurrent: 3 };
+
+/** A studio whose circuits are a real CircuitManager on a hand-driven clock. */
+function studioWithCircuits() {
+  const scheduler = new ManualScheduler();
+  const manager = new CircuitManager({ scheduler, circuits: { video_export: config, video_interpolation: config } });
+  const studio = new FakeStudio();
+  studio.circuits = () => manager.stats();
+  studio.counts = { queued: 4, running: 1 };
+  return { manager, scheduler, studio };
+}
+
+/** The value of one sample, found by its exact name and labels as Prometheus would print them. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('metrics', () => {
+  it('shows a real breaker under resilience4j names and labels', async () => {
+    const { manager, scheduler, studio } = studioWithCircuits();
+    const exportCircuit = manager.getBreaker('video_export');
+    await exportCircuit.execute(() => 'ok');
+    await exportCircuit.execute(() => 'ok');
+    await exportCircuit.execute(() => Promise.reject(new Error('encode failed'))).catch(() => {});
+    const slow = exportCircuit.execute(() => new Promise(() => {})).catch(() => {});
+    scheduler.advance(150); // the hung call times out: the second failure opens the circuit
+    await slow;
+    await exportCircuit.execute(() => 'never runs').catch(() => {});
+    const running = manager.getBreaker('video_interpolation').execute(() => new Promise(() => {}));
+    running.catch(() => {});
+    expect(exportCircuit.stats().state).toBe('open');
+
+    const { port, token } = await serve({ studio });
+    const res = await raw(port, '/metrics', { headers: bearer(token) });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = res.body;
+    const m = (series: string) => sample(text, series);
+
+    expect(m('resilience4j_circuitbreaker_state{name="video_export",state="open"}')).toBe(1);
+    for (const state of ['closed', 'half_open', 'forced_open', 'disabled', 'metrics_only']) {
+      expect(m(`resilience4j_circuitbreaker_state{name="video_export",state="${state}"}`), state).toBe(0);
+    }
+    expect(m('resilience4j_circuitbreaker_state{name="video_interpolation",state="closed"}')).toBe(1);
+    expect(m('resilience4j_circuitbreaker_calls_seconds_count{name="video_export",kind="successful"}')).toBe(2);
+    expect(m('resilience4j_circuitbreaker_calls_seconds_count{name="video_export",kind="failed"}')).toBe(2);
+    expect(m('resilience4j_circuitbreaker_calls_seconds_count{name="video_export",kind="ignored"}')).toBe(0);
+    expect(m('resilience4j_circuitbreaker_not_permitted_calls_total{name="video_export",kind="not_permitted"}')).toBe(1);
+    expect(m('resilience4j_circuitbreaker_failure_rate{name="video_export"}')).toBe(50);
+    expect(m('resilience4j_circuitbreaker_failure_rate{name="video_interpolation"}')).toBe(-1);
+    expect(m('resilience4j_circuitbreaker_buffered_calls{name="video_export",kind="successful"}')).toBe(2);
+    expect(m('resilience4j_circuitbreaker_buffered_calls{name="video_export",kind="failed"}')).toBe(2);
+    expect(m('resilience4j_bulkhead_max_allowed_concurrent_calls{name="video_interpolation"}')).toBe(3);
+    expect(m('resilience4j_bulkhead_available_concurrent_calls{name="video_interpolation"}')).toBe(2);
+    expect(m('storycore_circuit_timeouts_total{name="video_export"}')).toBe(1);
+    expect(m('storycore_queue_jobs{status="queued"}')).toBe(4);
+    expect(m('storycore_queue_jobs{status="canceled"}')).toBe(0);
+    expect(text).toMatch(/^# TYPE resilience4j_circuitbreaker_calls_seconds_count counter$/m);
+    expect(text).toMatch(/^storycore_process_cpu_user_seconds_total \d/m);
+    // No duration totals exist in the stats, so no _sum is made up.
+    expect(text).not.toContain('resilience4j_circuitbreaker_calls_seconds_sum');
+  });
+
+  it('reads the studio afresh on each scrape: a forced-open circuit shows at once', async () => {
+    const { manager, studio } = studioWithCircuits();
+    const registry = createMetricsRegistry(studio);
+    const before = await registry.metrics();
+    expect(sample(before, 'resilience4j_circuitbreaker_state{name="video_export",state="closed"}')).toBe(1);
+    manager.forceOpenAll('drill');
+    await new Promise((r) => setImmediate(r));
+    const after = await registry.metrics();
+    expect(sample(after, 'resilience4j_circuitbreaker_state{name="video_export",state="forced_open"}')).toBe(1);
+    expect(sample(after, 'resilience4j_circuitbreaker_state{name="video_export",state="closed"}')).toBe(0);
+  });
+
+  it('answers 500 without crashing when the studio cannot be read', async () => {
+    const studio = new FakeStudio();
+    studio.circuits = () => {
+      throw new Error('host gone');
+    };
+    const { port, token } = await serve({ studio });
+    expect((await raw(port, '/metrics', { headers: bearer(token) })).status).toBe(500);
+    expect((await raw(port, '/api/health', { headers: bearer(token) })).status).toBe(200);
+  });
+});
