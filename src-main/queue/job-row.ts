@@ -1,0 +1,71 @@
+/**
+ * Reading a `jobs` row back as the contract's Job. The table's CHECK constraints already keep
+ * statuses, stages and qualities in their sets; these readers turn a row that still surprises us
+ * (a hand-edited file) into a clear error instead of a wrong value on the screen.
+ */
+import type { SQLOutputValue } from 'node:sqlite';
+import { JOB_STATUSES, type Job } from '../../src-preload/contract.ts';
+import { QUALITIES } from '../engine/model.ts';
+import { STAGES } from '../engine/tasks.ts';
+
+type Row = Record<string, SQLOutputValue>;
+
+export function rowToJob(row: Row): Job {
+  return {
+    id: text(row, 'id'),
+    projectName: text(row, 'project_name'),
+    shotId: text(row, 'shot_id'),
+    status: oneOf(row, 'status', JOB_STATUSES),
+    priority: num(row, 'priority'),
+    position: num(row, 'position'),
+    attempts: num(row, 'attempts'),
+    quality: oneOf(row, 'quality', QUALITIES),
+    stage: row.stage === null ? null : oneOf(row, 'stage', STAGES),
+    progress: num(row, 'progress'),
+    etaSeconds: numOrNull(row, 'eta_seconds'),
+    blockedBy: textOrNull(row, 'blocked_by'),
+    blockedUntil: numOrNull(row, 'blocked_until'),
+    createdAt: num(row, 'created_at'),
+    updatedAt: num(row, 'updated_at'),
+    startedAt: numOrNull(row, 'started_at'),
+    finishedAt: numOrNull(row, 'finished_at'),
+    output: textOrNull(row, 'output'),
+    sidecar: textOrNull(row, 'sidecar'),
+    error: textOrNull(row, 'error'),
+  };
+}
+
+/** The columns a Job is read from: everything but the large spec and trace blobs. */
+export const JOB_COLUMNS =
+  'id, project_name, shot_id, status, priority, position, attempts, quality, stage, progress, eta_seconds, blocked_by, blocked_until, ' +
+  'created_at, updated_at, started_at, finished_at, output, sidecar, error';
+
+function text(row: Row, column: string): string {
+  const value = row[column];
+  if (typeof value !== 'string') throw unexpected(row, column);
+  return value;
+}
+
+function textOrNull(row: Row, column: string): string | null {
+  return row[column] === null ? null : text(row, column);
+}
+
+function num(row: Row, column: string): number {
+  const value = row[column];
+  if (typeof value !== 'number') throw unexpected(row, column);
+  return value;
+}
+
+function numOrNull(row: Row, column: string): number | null {
+  return row[column] === null ? null : num(row, column);
+}
+
+function oneOf<T extends string>(row: Row, column: string, values: readonly T[]): T {
+  const value = text(row, column);
+  if (!(values as readonly string[]).includes(value)) throw unexpected(row, column);
+  return value as T;
+}
+
+function unexpected(row: Row, column: string): Error {
+  return new Error(`jobs row ${String(row.id)}: column ${column} holds ${JSON.stringify(row[column])}, which no StoryCore wrote (was the database edited by hand?)`);
+}
