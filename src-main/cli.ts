@@ -3,6 +3,7 @@
  * bad input exits 2 with a message naming the argument and the fix, and writes nothing.
  */
 import { existsSync, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -13,6 +14,8 @@ import { QUALITIES, ProjectError } from './engine/model.ts';
 import { loadProject } from './engine/project-io.ts';
 import { type CircuitOverride, renderProject } from './engine/render-project.ts';
 import { createReporter } from './cli-report.ts';
+import { Studio, osUser } from './host/studio.ts';
+import { assertSafeBinding, generateToken, startServer } from './transport/http-server.ts';
 
 const USAGE = `${APP_NAME} — command line
 
@@ -24,6 +27,10 @@ const USAGE = `${APP_NAME} — command line
                                                interpolation or export; MODE is fail, hang, crash or slow
       --workers N                              worker processes (default: cores, at most 4)
       --json                                   one JSON object per line instead of progress bars
+  storycore serve [--port 7777] [--host 127.0.0.1] [--data DIR] [--token T] [--workers N]
+                                               the studio in a browser: renderer, WebSocket, /metrics.
+                                               Without --token a random one is made and printed with
+                                               the URL; any host but loopback needs an explicit token
   storycore circuits [--json]                  the seven circuits and their default configs
   storycore --help                             this text
 `;
@@ -51,6 +58,65 @@ export function demoProjectPath(from = import.meta.dirname): string {
     if (existsSync(candidate)) return candidate;
   }
   throw new Error('the demo project (resources/demo/project.json) is missing from this installation');
+}
+
+/** The built renderer: out/renderer from source, ../renderer from the bundle. Null when not built. */
+export function rendererDir(from = import.meta.dirname): string | null {
+  for (let dir = from, i = 0; i < 4; i++, dir = dirname(dir)) {
+    for (const candidate of [join(dir, 'out', 'renderer'), join(dir, 'renderer')]) {
+      if (existsSync(join(candidate, 'index.html'))) return candidate;
+    }
+  }
+  return null;
+}
+
+const ServeArgs = z.object({
+  port: z.coerce.number({ error: '--port must be a number' }).int('--port must be a whole number').min(0, '--port must be 0–65535').max(65535, '--port must be 0–65535'),
+  host: z.string().min(1, '--host must not be empty'),
+  data: z.string().min(1, '--data must not be empty'),
+  token: z.string().min(16, '--token must be at least 16 characters (or leave it out to get a random one)').max(512).optional(),
+  workers: z.coerce.number({ error: '--workers must be a number' }).int().min(1, '--workers must be at least 1').max(16, '--workers must be at most 16').optional(),
+});
+
+async function serve(argv: string[], out: (line: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      port: { type: 'string', default: '7777' },
+      host: { type: 'string', default: '127.0.0.1' },
+      data: { type: 'string', default: join(homedir(), '.storycore') },
+      token: { type: 'string' },
+      workers: { type: 'string' },
+    },
+  });
+  const parsed = ServeArgs.safeParse(values);
+  if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid arguments');
+  const args = parsed.data;
+  try {
+    assertSafeBinding(args.host, args.token !== undefined);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const studio = await Studio.open({ dataDir: args.data, demoProjectPath: demoProjectPath(), ...(args.workers ? { workers: args.workers } : {}) });
+  const server = await startServer({
+    studio,
+    host: args.host,
+    port: args.port,
+    token: args.token ?? generateToken(),
+    rendererDir: rendererDir(),
+    tokenName: args.token ? 'token' : `${osUser()} (generated token)`,
+  });
+  out(`${APP_NAME} serving ${args.data}`);
+  out(`open ${server.url}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  out('stopping: running jobs go back to the queue');
+  await server.close();
+  await studio.close();
+  return 0;
 }
 
 const RenderArgs = z.object({
@@ -123,6 +189,7 @@ export async function runCli(argv: string[], out: (line: string) => void = (line
   try {
     if (command === 'render') return await render(rest, out);
     if (command === 'circuits') return circuits(rest, out);
+    if (command === 'serve') return await serve(rest, out);
     throw new UsageError(`unknown command "${command}": try render, circuits or --help`);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ProjectError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CircuitBreaker, type CircuitManager, CircuitTimeoutError, type RejectionReason } from '../breaker/index.ts';
 import { StoppedError, isRejection, waitForAdmission } from './admission.ts';
-import { ChaosPlan } from './chaos.ts';
+import { ChaosPlan, type ChaosRule } from './chaos.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
 import { ShotRun, chaosField, writeSidecar } from './shot-run.ts';
 import type { InterpolationMethod, Quality, Shot } from './model.ts';
@@ -82,7 +82,7 @@ const describe = (error: unknown) => (error instanceof Error ? error.message : S
 export class RenderEngine {
   readonly circuits: CircuitManager;
   private readonly workers: WorkerLeaser;
-  private readonly chaos: ChaosPlan;
+  private chaos: ChaosPlan;
   private readonly retry: RetryPolicy;
   private maxParallel: number;
   private readonly listeners = new Set<EngineListener>();
@@ -97,6 +97,15 @@ export class RenderEngine {
 
   get parallelism(): number {
     return this.maxParallel;
+  }
+
+  /** Replaces the fault drills for work that starts from now on; [] turns them off. */
+  setChaos(rules: ChaosRule[]): void {
+    this.chaos = new ChaosPlan(rules);
+  }
+
+  get chaosRules(): ChaosRule[] {
+    return this.chaos.active;
   }
 
   /** Engine-wide events (those not tied to one job), such as lowered parallelism. */

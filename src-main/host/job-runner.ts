@@ -1,0 +1,141 @@
+/**
+ * Runs one queued job through the engine and keeps the queue and the event stream up to date while
+ * it does: progress (throttled), blocked-by-circuit waits, degradations, and the end of the job.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Job, StudioEvent } from '../../src-preload/contract.ts';
+import type { EngineEvent } from '../engine/events.ts';
+import type { Quality, Shot } from '../engine/model.ts';
+import type { RenderEngine } from '../engine/pipeline.ts';
+import { resolveInside } from '../engine/project-io.ts';
+import type { RenderQueue } from '../queue/render-queue.ts';
+
+/** Why a running job was interrupted, which decides where it goes next. */
+export type Interruption = 'emergency_stop' | 'canceled' | 'paused' | 'shutdown';
+
+export interface JobRunnerDeps {
+  engine: RenderEngine;
+  queue: RenderQueue;
+  dataDir: string;
+  jobChanged: (job: Job) => void;
+  publish: (event: StudioEvent) => void;
+}
+
+const PROGRESS_WRITE_MS = 250;
+
+export function jobDirs(dataDir: string, jobId: string) {
+  return { outDir: join(dataDir, 'renders', jobId), workDir: join(dataDir, 'work', jobId) };
+}
+
+/** Deletes everything a job wrote but did not finish: its scratch and its output folder. */
+export async function discardPartials(dataDir: string, jobId: string): Promise<void> {
+  const { outDir, workDir } = jobDirs(dataDir, jobId);
+  await Promise.all([rm(workDir, { recursive: true, force: true }), rm(outDir, { recursive: true, force: true })]);
+}
+
+export class RunningJob {
+  readonly id: string;
+  readonly controller = new AbortController();
+  interruption: Interruption | undefined;
+  readonly done: Promise<void>;
+  private lastWrite = 0;
+  private last: Job | undefined;
+  private readonly deps: JobRunnerDeps;
+
+  constructor(job: Job, spec: { shot: Shot; baseDir: string | null }, quality: Quality, deps: JobRunnerDeps) {
+    this.id = job.id;
+    this.deps = deps;
+    this.done = this.run(spec, quality);
+  }
+
+  interrupt(why: Interruption): void {
+    this.interruption ??= why;
+    this.controller.abort(new Error(`job ${why.replace('_', ' ')}`));
+  }
+
+  private async run(spec: { shot: Shot; baseDir: string | null }, quality: Quality): Promise<void> {
+    const { engine, queue, dataDir } = this.deps;
+    const { outDir, workDir } = jobDirs(dataDir, this.id);
+    try {
+      const result = await engine.renderShot(spec.shot, {
+        quality,
+        outDir,
+        workDir,
+        signal: this.controller.signal,
+        resolveAsset: (relative) => {
+          if (spec.baseDir === null) throw new Error(`shot ${spec.shot.id} has no project folder to resolve ${relative} in`);
+          const full = resolveInside(spec.baseDir, relative);
+          if (typeof full !== 'string') throw new Error(`asset "${relative}" ${full.problem}`);
+          return full;
+        },
+        onEvent: (event) => this.onEngineEvent(event),
+      });
+      const trace = await readFile(result.sidecar, 'utf8').then((text) => (JSON.parse(text) as { trace: unknown }).trace, () => null);
+      await rm(workDir, { recursive: true, force: true });
+      this.changed(queue.markDone(this.id, { output: result.output, sidecar: result.sidecar, trace }));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await discardPartials(dataDir, this.id);
+      const why = this.interruption ?? (isStop(error) ? 'emergency_stop' : undefined);
+      if (why === 'canceled') {
+        this.changed(queue.get(this.id));
+      } else if (why === 'paused') {
+        queue.requeue(this.id, 'paused while running');
+        this.changed(queue.pause(this.id));
+      } else if (why) {
+        this.changed(queue.requeue(this.id, why));
+        this.deps.publish({ kind: 'log', level: 'warn', jobId: this.id, message: `interrupted (${why}): back in the queue, partial output deleted`, at: Date.now() });
+      } else {
+        this.changed(queue.markFailed(this.id, { error: message }));
+      }
+    }
+  }
+
+  private onEngineEvent(event: EngineEvent): void {
+    const { queue } = this.deps;
+    switch (event.type) {
+      case 'progress': {
+        // Progress arrives several times a second per job; the stream gets each, the database a few.
+        const now = Date.now();
+        const progress = { stage: event.stage, progress: event.shotPercent, etaSeconds: event.etaSeconds };
+        if (now - this.lastWrite >= PROGRESS_WRITE_MS || !this.last) {
+          this.lastWrite = now;
+          this.changed(queue.setProgress(this.id, progress));
+        } else {
+          this.changed({ ...this.last, ...progress, updatedAt: now });
+        }
+        break;
+      }
+      case 'waiting':
+        this.changed(queue.markBlocked(this.id, { blockedBy: `${event.circuit}: ${event.reason}`, blockedUntil: event.until }));
+        break;
+      case 'stage_started': {
+        const job = queue.get(this.id);
+        if (job?.status === 'blocked') this.changed(queue.markUnblocked(this.id));
+        break;
+      }
+      case 'degradation':
+        this.deps.publish({ kind: 'degradation', jobId: this.id, shotId: event.shotId, what: event.kind, from: event.from, to: event.to, reason: event.reason, at: Date.now() });
+        break;
+      case 'retry':
+        this.deps.publish({ kind: 'log', level: 'warn', jobId: this.id, message: `retrying ${event.stage} (attempt ${event.attempt}) in ${event.delayMs} ms: ${event.reason}`, at: Date.now() });
+        break;
+      case 'stage_failed':
+        this.deps.publish({ kind: 'log', level: 'error', jobId: this.id, message: `${event.stage} attempt ${event.attempt} failed (${event.code})${event.chaos ? ` [chaos: ${event.chaos}]` : ''}: ${event.error.split('\n')[0]}`, at: Date.now() });
+        break;
+      default:
+        break;
+    }
+  }
+
+  private changed(job: Job | undefined): void {
+    if (!job) return;
+    this.last = job;
+    this.deps.jobChanged(job);
+  }
+}
+
+function isStop(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'StoppedError' || error.name === 'EmergencyStopError');
+}

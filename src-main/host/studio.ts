@@ -1,0 +1,408 @@
+/**
+ * The Studio host: the facade that wires circuits, engine, queue, scheduler, monitor and the event
+ * stream. Commands come in (validated), events go out. It knows nothing of Electron or sockets;
+ * the transports (IPC, WebSocket, CLI) are thin adapters over `execute` and `subscribe`.
+ */
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import {
+  type AuditEntry,
+  type Command,
+  type CommandReply,
+  CommandSchema,
+  type EventBatch,
+  type Job,
+  type JobStatus,
+  type ParsedCommand,
+  type QueueState,
+  type Snapshot,
+  type StudioEvent,
+} from '../../src-preload/contract.ts';
+import { type CircuitManager, type CircuitStats, ConfigPatchSchema, type ManagerOptions } from '../breaker/index.ts';
+import { type ChaosRule, ChaosRuleSchema } from '../engine/chaos.ts';
+import { createEngineCircuits } from '../engine/circuits.ts';
+import { type Project, ProjectError, describeIssues } from '../engine/model.ts';
+import { RenderEngine } from '../engine/pipeline.ts';
+import { loadProject } from '../engine/project-io.ts';
+import { relieveMemoryPressure } from '../engine/render-project.ts';
+import { ResourceMonitor } from '../engine/resource-monitor.ts';
+import type { RetryPolicy } from '../engine/retry.ts';
+import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
+import { openDatabase } from '../queue/database.ts';
+import { Journal } from '../queue/journal.ts';
+import { QueueError, RenderQueue } from '../queue/render-queue.ts';
+import { EventBus, type SubscribeOptions } from './event-bus.ts';
+import { RunningJob, discardPartials } from './job-runner.ts';
+import { ProcessRegistry } from './process-registry.ts';
+
+export interface StudioOptions {
+  dataDir: string;
+  demoProjectPath: string;
+  workers?: number;
+  /** Jobs rendering at once; their stages are further paced by the circuits. Default: workers. */
+  maxRunningJobs?: number;
+  spawner?: WorkerSpawner;
+  circuitOptions?: Omit<ManagerOptions, 'circuits'>;
+  retry?: RetryPolicy;
+  monitorIntervalMs?: number;
+}
+
+const OverridesSchema = z.record(z.string(), ConfigPatchSchema);
+const ChaosSettingSchema = z.array(ChaosRuleSchema);
+const QueueStateSchema = z.object({
+  paused: z.boolean(),
+  stopped: z.object({ at: z.number(), scope: z.enum(['immediate', 'after_current']), reason: z.string() }).nullable(),
+});
+
+/** An error a command answers with, instead of a crash. */
+class CommandError extends Error {
+  readonly code: 'invalid' | 'not_found' | 'conflict';
+  constructor(code: 'invalid' | 'not_found' | 'conflict', message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export class Studio {
+  readonly circuits: CircuitManager;
+  readonly engine: RenderEngine;
+  readonly queue: RenderQueue;
+  private readonly journal: Journal;
+  private readonly pool: WorkerPool;
+  private readonly monitor: ResourceMonitor;
+  private readonly bus: EventBus;
+  private readonly registry: ProcessRegistry;
+  private readonly options: StudioOptions;
+  private readonly running = new Map<string, RunningJob>();
+  private readonly maxRunning: number;
+  private state: QueueState;
+  private closed = false;
+
+  static async open(options: StudioOptions): Promise<Studio> {
+    mkdirSync(options.dataDir, { recursive: true });
+    const studio = new Studio(options);
+    await studio.recover();
+    studio.pump();
+    return studio;
+  }
+
+  private constructor(options: StudioOptions) {
+    this.options = options;
+    const db = openDatabase(join(options.dataDir, 'studio.db'));
+    this.queue = new RenderQueue(db);
+    this.journal = new Journal(db);
+    this.registry = new ProcessRegistry(options.dataDir);
+
+    this.circuits = createEngineCircuits(options.circuitOptions);
+    for (const [name, patch] of Object.entries(this.journal.getSetting('circuit_overrides', OverridesSchema) ?? {})) {
+      try {
+        if (this.circuits.has(name)) this.circuits.configure(name, patch);
+      } catch {
+        // A stored override that no longer validates is skipped, not fatal; the audit log has its history.
+      }
+    }
+    const workers = options.workers ?? Math.max(1, Math.min(4, availableParallelism()));
+    this.maxRunning = options.maxRunningJobs ?? workers;
+    this.pool = new WorkerPool({ size: workers, ...(options.spawner ? { spawner: options.spawner } : {}) });
+    this.pool.on('worker_started', ({ pid }) => pid && this.registry.add(pid));
+    this.pool.on('worker_exited', ({ pid }) => pid && this.registry.remove(pid));
+    this.engine = new RenderEngine({ circuits: this.circuits, workers: this.pool, parallelism: workers, ...(options.retry ? { retry: options.retry } : {}) });
+    this.engine.setChaos(this.journal.getSetting('chaos', ChaosSettingSchema) ?? []);
+
+    this.bus = new EventBus({ snapshot: () => this.snapshot(), circuitStats: (name) => (this.circuits.has(name) ? this.circuits.getBreaker(name).stats() : undefined) });
+    this.circuits.subscribe((event) => {
+      this.bus.circuitChanged(event.circuit);
+      if (event.type === 'state_change') {
+        const entry = { at: event.at, circuit: event.circuit, from: event.from, to: event.to, reason: event.reason };
+        this.journal.recordTransition(entry);
+        this.bus.publish({ kind: 'circuit_transition', entry });
+      } else if (event.type === 'config_change') {
+        this.bus.publish({ kind: 'circuit_config', circuit: event.circuit, from: event.from, to: event.to, at: event.at });
+      }
+    });
+    this.engine.onEvent((event) => {
+      if (event.type === 'degradation') this.bus.publish({ kind: 'degradation', jobId: null, shotId: null, what: event.kind, from: event.from, to: event.to, reason: event.reason, at: Date.now() });
+    });
+
+    this.monitor = new ResourceMonitor({
+      breaker: this.circuits.getBreaker('resource_monitoring'),
+      pids: () => ({ host: process.pid, ...this.pool.pids() }),
+      ...(options.monitorIntervalMs ? { intervalMs: options.monitorIntervalMs } : {}),
+    });
+    this.monitor.on('sample', (sample) => this.bus.resourcesSampled(sample));
+    this.monitor.on('pressure', relieveMemoryPressure(this.engine, this.pool, workers));
+    this.monitor.start();
+
+    this.state = this.journal.getSetting('queue_state', QueueStateSchema) ?? { paused: false, stopped: null };
+    // A latched stop survives a restart: the circuits come back forced open until someone resets them.
+    if (this.state.stopped) this.circuits.forceOpenAll(`still stopped: ${this.state.stopped.reason}`, { abort: false });
+  }
+
+  /** After a crash: end the dead host's workers, put its interrupted jobs back, delete their partial files. */
+  private async recover(): Promise<void> {
+    const reaped = this.registry.reapLeftovers();
+    const interrupted = this.queue.recoverInterrupted();
+    await Promise.all(interrupted.map((job) => discardPartials(this.options.dataDir, job.id)));
+    if (reaped.length || interrupted.length) {
+      this.audit('system', 'recover', 'host restarted after an interruption', { reapedWorkers: reaped, requeuedJobs: interrupted.map((j) => j.id) });
+    }
+  }
+
+  // ── the port the transports use ──
+
+  async execute(raw: unknown, actor: string): Promise<CommandReply> {
+    const parsed = CommandSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.join('.') || undefined;
+      return { ok: false, error: { code: 'invalid', message: describeIssues(parsed.error).join('; '), ...(field ? { field } : {}) } };
+    }
+    try {
+      return { ok: true, result: await this.run(parsed.data, actor) };
+    } catch (error) {
+      if (error instanceof CommandError) return { ok: false, error: { code: error.code, message: error.message } };
+      if (error instanceof QueueError) return { ok: false, error: { code: error.code, message: error.message } };
+      if (error instanceof ProjectError) return { ok: false, error: { code: 'invalid', message: error.message } };
+      if (error instanceof Error && error.name === 'InvalidConfigError') return { ok: false, error: { code: 'invalid', message: error.message } };
+      return { ok: false, error: { code: 'internal', message: error instanceof Error ? error.message : String(error) } };
+    }
+  }
+
+  subscribe(listener: (batch: EventBatch) => void, options?: SubscribeOptions): () => void {
+    return this.bus.subscribe(listener, options);
+  }
+
+  circuitStats(): Record<string, CircuitStats> {
+    return this.circuits.stats();
+  }
+
+  queueCounts(): Record<JobStatus, number> {
+    return this.queue.counts();
+  }
+
+  snapshot(): Snapshot {
+    const sample = this.monitor.latest();
+    return {
+      at: Date.now(),
+      jobs: this.queue.list({ limit: 2000 }),
+      circuits: this.circuits.stats(),
+      queue: this.state,
+      audit: this.journal.auditLog(200),
+      history: this.journal.history({ limit: 500 }),
+      resources: sample ?? null,
+      chaos: this.engine.chaosRules,
+    };
+  }
+
+  /** Runs a command for an actor; the typed door for in-process callers (the Electron shell, tests). */
+  async command(command: Command, actor = osUser()): Promise<CommandReply> {
+    return this.execute(command, actor);
+  }
+
+  // ── commands ──
+
+  private async run(command: ParsedCommand, actor: string): Promise<unknown> {
+    switch (command.type) {
+      case 'enqueue':
+        return this.enqueue(command, actor);
+      case 'cancel': {
+        const job = this.queue.cancel(command.jobId);
+        this.running.get(command.jobId)?.interrupt('canceled');
+        return this.changed(job);
+      }
+      case 'retry':
+        return this.changedAndPump(this.queue.retry(command.jobId));
+      case 'setPriority':
+        return this.changedAndPump(this.queue.setPriority(command.jobId, command.priority));
+      case 'move':
+        return this.changedAndPump(this.queue.move(command.jobId, command.to));
+      case 'pauseJob': {
+        const running = this.running.get(command.jobId);
+        if (running) {
+          running.interrupt('paused');
+          return this.queue.get(command.jobId);
+        }
+        return this.changed(this.queue.pause(command.jobId));
+      }
+      case 'resumeJob':
+        return this.changedAndPump(this.queue.resume(command.jobId));
+      case 'pauseQueue':
+        this.setState({ ...this.state, paused: true });
+        this.audit(actor, 'pause_queue', null, {});
+        return this.state;
+      case 'resumeQueue':
+      case 'resume':
+        return this.resume(actor, command.type === 'resume' ? (command.reason ?? null) : null);
+      case 'emergencyStop':
+        return this.emergencyStop(command.scope, command.reason, actor);
+      case 'reset':
+        return this.reset(actor, command.reason ?? null);
+      case 'configureCircuit':
+        return this.configureCircuit(command.circuit, command.patch, actor);
+      case 'setChaos':
+        return this.setChaos(command.rules, actor);
+      case 'snapshot':
+        return this.snapshot();
+    }
+  }
+
+  private async enqueue(command: Extract<ParsedCommand, { type: 'enqueue' }>, actor: string): Promise<Job[]> {
+    let project: Project;
+    let baseDir: string | null = null;
+    if (command.project) {
+      project = command.project;
+      const withImage = project.shots.findIndex((s) => s.keyframes.some((k) => 'image' in k));
+      if (withImage >= 0) throw new CommandError('invalid', `project.shots[${withImage}].keyframes: an inline project can only use generated keyframes; enqueue image keyframes with projectPath`);
+    } else {
+      const loaded = await loadProject(command.demo ? this.options.demoProjectPath : command.projectPath!);
+      project = loaded.project;
+      baseDir = loaded.baseDir;
+    }
+    const shots = command.shotIds ? project.shots.filter((s) => command.shotIds!.includes(s.id)) : project.shots;
+    const missing = (command.shotIds ?? []).filter((id) => !project.shots.some((s) => s.id === id));
+    if (missing.length) throw new CommandError('not_found', `shotIds: no shot ${missing.map((m) => `"${m}"`).join(', ')} in project "${project.name}"`);
+    const jobs = this.queue.enqueue(
+      shots.map((shot) => ({ projectName: project.name, shot, baseDir, quality: command.quality ?? shot.quality ?? project.quality, ...(command.priority !== undefined ? { priority: command.priority } : {}) })),
+    );
+    this.publish({ kind: 'log', level: 'info', jobId: null, message: `${actor} queued ${jobs.length} shot(s) of "${project.name}"`, at: Date.now() });
+    for (const job of jobs) this.bus.jobChanged(job);
+    this.pump();
+    return jobs;
+  }
+
+  /** Latched stop: every circuit forced open, running work aborted (or finishing, after_current), the queue paused. */
+  private async emergencyStop(scope: 'immediate' | 'after_current', reason: string, actor: string): Promise<QueueState> {
+    const jobs = [...this.running.keys()];
+    this.setState({ paused: true, stopped: { at: Date.now(), scope, reason } });
+    this.circuits.forceOpenAll(reason, { abort: scope === 'immediate' });
+    if (scope === 'immediate') for (const job of this.running.values()) job.interrupt('emergency_stop');
+    this.audit(actor, 'emergency_stop', reason, { scope, jobs });
+    return this.state;
+  }
+
+  /** Re-arms the circuits. Restarts nothing: resume is a separate action. */
+  private reset(actor: string, reason: string | null): QueueState {
+    this.circuits.forceCloseAll(reason ?? 'reset');
+    this.setState({ ...this.state, stopped: null });
+    this.audit(actor, 'reset', reason, {});
+    return this.state;
+  }
+
+  private resume(actor: string, reason: string | null): QueueState {
+    if (this.state.stopped) throw new CommandError('conflict', 'the studio is emergency-stopped: reset the circuits first, then resume');
+    this.setState({ ...this.state, paused: false });
+    this.audit(actor, 'resume', reason, {});
+    this.pump();
+    return this.state;
+  }
+
+  private configureCircuit(name: string, patch: Record<string, number | undefined>, actor: string) {
+    if (!this.circuits.has(name)) throw new CommandError('not_found', `circuit: no circuit "${name}"; known: ${this.circuits.names().join(', ')}`);
+    const clean = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    const { from, to } = this.circuits.configure(name, clean);
+    const overrides = this.journal.getSetting('circuit_overrides', OverridesSchema) ?? {};
+    overrides[name] = { ...overrides[name], ...clean };
+    this.journal.setSetting('circuit_overrides', overrides);
+    this.audit(actor, 'configure_circuit', null, { circuit: name, from, to });
+    return this.circuits.getBreaker(name).stats();
+  }
+
+  private setChaos(rules: ChaosRule[], actor: string) {
+    const from = this.engine.chaosRules;
+    const stages = rules.map((r) => r.stage);
+    if (new Set(stages).size !== stages.length) throw new CommandError('invalid', 'rules: at most one chaos rule per stage');
+    this.engine.setChaos(rules);
+    this.journal.setSetting('chaos', rules);
+    this.audit(actor, 'set_chaos', null, { from, to: rules });
+    this.bus.circuitChanged('video_frame_processing');
+    return rules;
+  }
+
+  // ── the scheduler: by priority, then position, then age; as many jobs as allowed ──
+
+  private pump(): void {
+    if (this.closed || this.state.paused || this.state.stopped) return;
+    while (this.running.size < this.maxRunning) {
+      const next = this.queue.nextRunnable();
+      if (!next) return;
+      const spec = this.queue.getSpec(next.id);
+      const job = this.queue.markRunning(next.id);
+      this.bus.jobChanged(job);
+      if (!spec) {
+        this.bus.jobChanged(this.queue.markFailed(next.id, { error: 'the job record has no shot (database damaged?)' }));
+        continue;
+      }
+      const runner = new RunningJob(job, spec, job.quality, {
+        engine: this.engine,
+        queue: this.queue,
+        dataDir: this.options.dataDir,
+        jobChanged: (j) => this.bus.jobChanged(j),
+        publish: (e) => this.publish(e),
+      });
+      this.running.set(job.id, runner);
+      void runner.done.finally(() => {
+        this.running.delete(job.id);
+        this.pump();
+      });
+    }
+  }
+
+  // ── helpers ──
+
+  private setState(state: QueueState): void {
+    this.state = state;
+    this.journal.setSetting('queue_state', state);
+    this.bus.queueChanged(state);
+  }
+
+  private audit(actor: string, action: string, reason: string | null, detail: Record<string, unknown>): AuditEntry {
+    const entry = this.journal.audit({ at: Date.now(), actor, action, reason, detail });
+    this.bus.publish({ kind: 'audit', entry });
+    return entry;
+  }
+
+  private publish(event: StudioEvent): void {
+    this.bus.publish(event);
+  }
+
+  private changed(job: Job): Job {
+    this.bus.jobChanged(job);
+    return job;
+  }
+
+  private changedAndPump(job: Job): Job {
+    this.changed(job);
+    this.pump();
+    return job;
+  }
+
+  /** Stops taking work, interrupts running jobs (they go back to the queue), ends workers, closes the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const job of this.running.values()) job.interrupt('shutdown');
+    await Promise.all([...this.running.values()].map((job) => job.done));
+    this.monitor.stop();
+    this.bus.close();
+    await this.pool.close();
+    this.queue.close();
+  }
+
+  /** Reads a finished job's sidecar, for clients that want the full trace. */
+  async sidecar(jobId: string): Promise<unknown> {
+    const job = this.queue.get(jobId);
+    if (!job?.sidecar) throw new CommandError('not_found', `job ${jobId} has no sidecar yet`);
+    return JSON.parse(await readFile(job.sidecar, 'utf8'));
+  }
+}
+
+export function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
