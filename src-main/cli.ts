@@ -15,6 +15,8 @@ import { loadProject } from './engine/project-io.ts';
 import { type CircuitOverride, renderProject } from './engine/render-project.ts';
 import { createReporter } from './cli-report.ts';
 import { Studio, osUser } from './host/studio.ts';
+import { DatabaseOpenError } from './queue/open-error.ts';
+import { UnsafeBindingError } from './transport/auth.ts';
 import { assertSafeBinding, generateToken, startServer } from './transport/http-server.ts';
 
 const USAGE = `${APP_NAME} — command line
@@ -93,11 +95,7 @@ async function serve(argv: string[], out: (line: string) => void): Promise<numbe
   const parsed = ServeArgs.safeParse(values);
   if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid arguments');
   const args = parsed.data;
-  try {
-    assertSafeBinding(args.host, args.token !== undefined);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  assertSafeBinding(args.host, args.token !== undefined);
   const studio = await Studio.open({ dataDir: args.data, demoProjectPath: demoProjectPath(), ...(args.workers ? { workers: args.workers } : {}) });
   const server = await startServer({
     studio,
@@ -194,6 +192,10 @@ export async function runCli(argv: string[], out: (line: string) => void = (line
   } catch (error) {
     if (error instanceof UsageError || error instanceof ProjectError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`storycore: ${(error as Error).message}\n`);
+      return 2;
+    }
+    if (error instanceof DatabaseOpenError || error instanceof UnsafeBindingError) {
+      process.stderr.write(`storycore: ${error.message}\n`);
       return 2;
     }
     if (error instanceof Error && error.name === 'InvalidConfigError') {

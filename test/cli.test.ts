@@ -100,6 +100,30 @@ describe('storycore render: bad input', () => {
   });
 });
 
+describe('storycore serve: refusing to start', () => {
+  it('names a corrupt database file, exits 2 and leaves the file as it was', async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const data = join(dir, 'data');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(data);
+    const db = join(data, 'studio.db');
+    writeFileSync(db, Buffer.from('SQLite format 3\0'.padEnd(4096, 'garbage!')));
+    const before = createHash('sha256').update(readFileSync(db)).digest('hex');
+    const result = run('serve', '--port', '0', '--data', data);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(db);
+    expect(createHash('sha256').update(readFileSync(db)).digest('hex')).toBe(before);
+  });
+
+  it('refuses to listen beyond loopback without an explicit token', () => {
+    const result = run('serve', '--port', '0', '--host', '0.0.0.0', '--data', join(dir, 'data'));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/token/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
 describe('storycore render', () => {
   it('renders a project with --json: events, then a summary with outputs and every circuit; only outputs land in DIR', async () => {
     writeFileSync(join(dir, 'project.json'), JSON.stringify(tinyProject()));

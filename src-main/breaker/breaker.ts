@@ -58,6 +58,9 @@ export class CircuitBreaker {
   private canceled = 0;
   private ignored = 0;
   private stale = 0;
+  /** Summed durations of successful and failed calls, ms: Prometheus-style _sum alongside the counts. */
+  private successMs = 0;
+  private failureMs = 0;
   private readonly window: RollingWindow;
 
   /** Monotonic times, turned into wall-clock times only when reported: one clock read per call saved. */
@@ -203,6 +206,7 @@ export class CircuitBreaker {
         canceled: this.canceled,
         ignored_errors: this.ignored,
         stale_results: this.stale,
+        call_seconds_total: { successful: this.successMs / 1000, failed: this.failureMs / 1000 },
         latency_ms: { p50: micros(p50), p95: micros(p95), p99: micros(p99), window_seconds: this.window.windowMs / 1000 },
         window: { seconds: this.window.windowMs / 1000, ...this.window.totals(now) },
       },
@@ -295,6 +299,7 @@ export class CircuitBreaker {
 
   private recordSuccess(call: Call, durationMs: number, now: number): void {
     this.successes++;
+    this.successMs += durationMs;
     this.window.count(now, 'successes');
     this.lastSuccessMono = now;
     if (this.wants('success')) this.emit('success', { circuit: this.name, durationMs, at: this.scheduler.wallNow() });
@@ -311,6 +316,7 @@ export class CircuitBreaker {
 
   private recordFailure(call: Call, durationMs: number, error: unknown, timedOut: boolean, now: number): void {
     this.failures++;
+    this.failureMs += durationMs;
     this.window.count(now, 'failures');
     this.lastFailureMono = now;
     if (this.wants('failure')) this.emit('failure', { circuit: this.name, error, durationMs, timedOut, at: this.scheduler.wallNow() });

@@ -83,6 +83,8 @@ export interface CircuitStats {
     ignored_errors: number;
     /** Results that arrived after the state they began in had changed: counted above, not in the state machine. */
     stale_results: number;
+    /** Summed durations of completed calls, seconds, by outcome. */
+    call_seconds_total: { successful: number; failed: number };
     latency_ms: { p50: number | null; p95: number | null; p99: number | null; window_seconds: number };
     window: { seconds: number; successes: number; failures: number; rejected: number; timeouts: number };
   };

@@ -2,9 +2,9 @@
  * Prometheus metrics, read from the studio at scrape time. Circuit metrics use the names and labels
  * of resilience4j's Micrometer binding, so dashboards built for resilience4j work unchanged.
  *
- * Not exported: resilience4j_circuitbreaker_calls_seconds_sum and _max. They need per-call
- * durations summed, and the breaker's stats only carry latency percentiles; a made-up sum would be
- * worse than none.
+ * calls_seconds_sum is exported for successful and failed calls, whose durations the breaker sums;
+ * ignored calls (canceled, or not the circuit's business) have no duration kept, so no sum. Not
+ * exported: _max, which the breaker does not track; a made-up figure would be worse than none.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { type CircuitStats, JOB_STATUSES, type JobStatus } from '../../src-preload/contract.ts';
@@ -63,6 +63,12 @@ export function createMetricsRegistry(studio: StudioPort): Registry {
       set({ name: c.name, kind: 'successful' }, c.stats.successful_requests);
       set({ name: c.name, kind: 'failed' }, c.stats.failed_requests);
       set({ name: c.name, kind: 'ignored' }, c.stats.ignored_errors + c.stats.canceled);
+    }),
+  );
+  counter('resilience4j_circuitbreaker_calls_seconds_sum', 'Summed duration of calls that ended, by outcome, in seconds', ['name', 'kind'], (set) =>
+    eachCircuit((c) => {
+      set({ name: c.name, kind: 'successful' }, c.stats.call_seconds_total.successful);
+      set({ name: c.name, kind: 'failed' }, c.stats.call_seconds_total.failed);
     }),
   );
   counter('resilience4j_circuitbreaker_not_permitted_calls_total', 'Calls turned away without running', ['name', 'kind'], (set) =>

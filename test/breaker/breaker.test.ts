@@ -344,6 +344,8 @@ describe('statistics (9)', () => {
     expect(breaker.stats().stats.latency_ms.p50).toBeNull();
     expect(breaker.stats().stats.window.successes).toBe(0);
     expect(breaker.stats().stats.successful_requests).toBe(100);
+    // 1 + 2 + … + 100 ms, summed exactly (unlike the bucketed percentiles).
+    expect(breaker.stats().stats.call_seconds_total).toEqual({ successful: 5.05, failed: 0 });
   });
 
   it('echoes the config in snake_case seconds and keeps the brief shape', async () => {

@@ -64,8 +64,10 @@ describe('metrics', () => {
     expect(m('storycore_queue_jobs{status="canceled"}')).toBe(0);
     expect(text).toMatch(/^# TYPE resilience4j_circuitbreaker_calls_seconds_count counter$/m);
     expect(text).toMatch(/^storycore_process_cpu_user_seconds_total \d/m);
-    // No duration totals exist in the stats, so no _sum is made up.
-    expect(text).not.toContain('resilience4j_circuitbreaker_calls_seconds_sum');
+    // The hung call failed at its 100 ms deadline (manual clock); the others took no time.
+    expect(m('resilience4j_circuitbreaker_calls_seconds_sum{name="video_export",kind="failed"}')).toBeCloseTo(0.1);
+    expect(m('resilience4j_circuitbreaker_calls_seconds_sum{name="video_export",kind="successful"}')).toBe(0);
+    expect(text).not.toContain('resilience4j_circuitbreaker_calls_seconds_sum{name="video_export",kind="ignored"}');
   });
 
   it('reads the studio afresh on each scrape: a forced-open circuit shows at once', async () => {
