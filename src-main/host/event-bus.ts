@@ -14,6 +14,8 @@ export interface BusOptions {
   intervalMs?: number;
   /** Discrete events held per subscriber before it is switched to a snapshot. */
   maxEvents?: number;
+  /** A subscriber backed up this long is switched to a snapshot: old news is not worth catching up on. */
+  snapshotAfterMs?: number;
 }
 
 export interface SubscribeOptions {
@@ -31,6 +33,8 @@ class Subscriber {
   resources: ResourceSampleView | undefined;
   events: StudioEvent[] = [];
   dropped = 0;
+  /** When it was first found backed up, while it still is. */
+  backedUpSince: number | undefined;
 
   constructor(listener: (batch: EventBatch) => void, isBackedUp: () => boolean) {
     this.listener = listener;
@@ -58,7 +62,7 @@ export class EventBus {
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: BusOptions) {
-    this.options = { intervalMs: 50, maxEvents: 500, ...options };
+    this.options = { intervalMs: 50, maxEvents: 500, snapshotAfterMs: 1000, ...options };
   }
 
   get subscriberCount(): number {
@@ -128,7 +132,16 @@ export class EventBus {
       } catch {
         backedUp = true;
       }
-      if (backedUp) continue;
+      if (backedUp) {
+        s.backedUpSince ??= Date.now();
+        if (!s.needsSnapshot && Date.now() - s.backedUpSince >= this.options.snapshotAfterMs) {
+          s.dropped += s.events.length;
+          s.events = [];
+          s.needsSnapshot = true;
+        }
+        continue;
+      }
+      s.backedUpSince = undefined;
       const batch: EventBatch = { seq: ++s.seq, at: Date.now(), circuits: {}, jobs: [], events: s.events, dropped: s.dropped };
       if (s.needsSnapshot) {
         snapshot ??= this.options.snapshot();

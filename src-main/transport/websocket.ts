@@ -21,6 +21,12 @@ export interface WebSocketLimits {
   rejectedBurst: number;
   /** The bus holds back and coalesces batches for a client whose unsent bytes exceed this. */
   backedUpBytes: number;
+  /**
+   * ...or whose last ping has gone unanswered this long. Unsent bytes alone cannot tell: the kernel
+   * absorbs megabytes before Node sees any backlog, while a pong comes back only after the client
+   * has read everything sent before its ping (measured: bench/events.ts).
+   */
+  lagLimitMs: number;
   /** A client this far behind is not reading at all: it is dropped rather than buffered for. */
   maxBufferedBytes: number;
   pingIntervalMs: number;
@@ -34,8 +40,9 @@ export const DEFAULT_WS_LIMITS: WebSocketLimits = {
   commandBurst: 200,
   rejectedBurst: 1000,
   backedUpBytes: 1024 * 1024,
+  lagLimitMs: 1500,
   maxBufferedBytes: 64 * 1024 * 1024,
-  pingIntervalMs: 15_000,
+  pingIntervalMs: 1000,
   deadAfterMs: 30_000,
 };
 
@@ -51,12 +58,17 @@ export function createStudioSockets(studio: StudioPort, overrides: Partial<WebSo
   const limits = { ...DEFAULT_WS_LIMITS, ...overrides };
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayloadBytes, clientTracking: false });
   const lastSeen = new Map<WebSocket, number>();
+  /** When each client's outstanding ping was sent; absent once answered. One ping in flight at most. */
+  const pingSentAt = new Map<WebSocket, number>();
 
   const heartbeat = setInterval(() => {
     const now = Date.now();
     for (const [ws, seen] of lastSeen) {
       if (now - seen >= limits.deadAfterMs) ws.terminate();
-      else if (ws.readyState === WebSocket.OPEN) ws.ping();
+      else if (ws.readyState === WebSocket.OPEN && !pingSentAt.has(ws)) {
+        pingSentAt.set(ws, now);
+        ws.ping();
+      }
     }
   }, limits.pingIntervalMs);
   heartbeat.unref();
@@ -81,7 +93,10 @@ export function createStudioSockets(studio: StudioPort, overrides: Partial<WebSo
     let unsubscribe = () => {};
     try {
       unsubscribe = studio.subscribe((batch) => send({ type: 'batch', batch }), {
-        isBackedUp: () => ws.bufferedAmount > limits.backedUpBytes,
+        isBackedUp: () => {
+          const sent = pingSentAt.get(ws);
+          return ws.bufferedAmount > limits.backedUpBytes || (sent !== undefined && Date.now() - sent > limits.lagLimitMs);
+        },
       });
     } catch {
       ws.close(1011, 'the studio refused the subscription');
@@ -90,9 +105,13 @@ export function createStudioSockets(studio: StudioPort, overrides: Partial<WebSo
     // ws reports a bad frame (oversized, invalid UTF-8, protocol error) here and closes that
     // connection itself with the fitting code; without a listener the error would crash the host.
     ws.on('error', () => {});
-    ws.on('pong', seen);
+    ws.on('pong', () => {
+      seen();
+      pingSentAt.delete(ws);
+    });
     ws.on('close', () => {
       lastSeen.delete(ws);
+      pingSentAt.delete(ws);
       unsubscribe();
     });
     ws.on('message', (data, isBinary) => {
