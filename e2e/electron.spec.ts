@@ -1,21 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
+import { findElectronBinary } from '../src-main/shell/electron-binary.ts';
 
-/**
- * The Electron package fetches its binary lazily; where that cannot happen (no internet), there is
- * nothing to launch. Find the binary without triggering the download, and skip with the reason.
- */
-function electronBinary(): { path?: string; missing?: string } {
-  const pkgDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
-  const pathFile = join(pkgDir, 'path.txt');
-  if (!existsSync(pathFile)) return { missing: 'the Electron binary is not installed (node_modules/electron/path.txt is missing; it downloads on first run, which this machine cannot do)' };
-  const binary = join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim());
-  return existsSync(binary) ? { path: binary } : { missing: `the Electron binary ${binary} is missing` };
-}
-
-const { path: executablePath, missing } = electronBinary();
+// Where the binary was never downloaded (no internet), there is nothing to launch: skip with the reason.
+const binary = findElectronBinary();
+const executablePath = 'path' in binary ? binary.path : undefined;
+const missing = 'missing' in binary ? binary.missing : undefined;
 
 test('the desktop window opens securely on the custom scheme', async () => {
   test.skip(!executablePath, `Electron e2e skipped: ${missing}`);

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { contentSecurityPolicy } from '../../src-main/shell/csp.ts';
+
+/** The policy as directive name → sources, so each test reads one directive. */
+function directives(policy: string): Map<string, string[]> {
+  return new Map(policy.split('; ').map((part) => {
+    const [name = '', ...sources] = part.split(' ');
+    return [name, sources];
+  }));
+}
+
+describe('contentSecurityPolicy', () => {
+  it('is the strict policy: self only, media from the media scheme, nothing embeddable', () => {
+    const csp = directives(contentSecurityPolicy());
+    expect(csp.get('default-src')).toEqual(["'self'"]);
+    expect(csp.get('script-src')).toEqual(["'self'"]);
+    expect(csp.get('style-src')).toEqual(["'self'"]);
+    expect(csp.get('img-src')).toEqual(["'self'", 'data:', 'storycore-media:']);
+    expect(csp.get('media-src')).toEqual(["'self'", 'storycore-media:']);
+    expect(csp.get('connect-src')).toEqual(["'self'"]);
+    expect(csp.get('object-src')).toEqual(["'none'"]);
+    expect(csp.get('base-uri')).toEqual(["'none'"]);
+    expect(csp.get('form-action')).toEqual(["'none'"]);
+    expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
+  });
+
+  it('adds the given connect and media sources', () => {
+    const csp = directives(contentSecurityPolicy({ connectSources: ['ws://127.0.0.1:7777'], mediaSources: ['blob:'] }));
+    expect(csp.get('connect-src')).toEqual(["'self'", 'ws://127.0.0.1:7777']);
+    expect(csp.get('media-src')).toEqual(["'self'", 'storycore-media:', 'blob:']);
+    expect(csp.get('img-src')).toEqual(["'self'", 'data:', 'storycore-media:', 'blob:']);
+    expect(csp.get('script-src')).toEqual(["'self'"]);
+  });
+
+  it('never allows unsafe-inline or unsafe-eval, whatever the options', () => {
+    const policies = [contentSecurityPolicy(), contentSecurityPolicy({ connectSources: ['wss://example.test'], mediaSources: ['blob:'] })];
+    for (const policy of policies) {
+      expect(policy).not.toMatch(/unsafe-/);
+      expect(policy).not.toContain('*');
+    }
+  });
+
+  it.each([
+    ["'unsafe-inline'"],
+    ["'unsafe-eval'"],
+    ["'nonce-abc'"],
+    ['*'],
+    [''],
+    ['https://ok.test; script-src *'],
+    ['https://ok.test, script-src *'],
+    ['https://ok.test unsafe'],
+  ])('refuses the source %j instead of injecting it', (source) => {
+    expect(() => contentSecurityPolicy({ connectSources: [source] })).toThrow(TypeError);
+    expect(() => contentSecurityPolicy({ mediaSources: [source] })).toThrow(TypeError);
+  });
+});
