@@ -1,12 +1,42 @@
 /**
- * The preload: exposes the typed `window.studio` through contextBridge. It never hands the renderer
- * ipcRenderer or an IpcRendererEvent. (Command and event channels arrive with the Electron shell.)
+ * The preload: exposes `window.studio`, the contract's StudioApi, through contextBridge. Commands go
+ * by invoke; events arrive on one MessagePort, fanned out to the page's listeners. ipcRenderer and
+ * IpcRendererEvent never leave this file. (Channel names mirror src-main/transport/ipc.ts; a
+ * sandboxed preload cannot import main-process modules.)
  */
-import { contextBridge } from 'electron';
-import type { StudioApi } from './contract.ts';
+import { contextBridge, ipcRenderer } from 'electron';
+import type { Command, CommandReply, EventBatch, StudioApi } from './contract.ts';
 
-const unavailable = async () => ({ ok: false as const, error: { code: 'internal' as const, message: 'the desktop host is not connected yet' } });
+const CHANNELS = { command: 'studio:command', subscribe: 'studio:subscribe', events: 'studio:events' } as const;
 
-const studio: StudioApi = { appName: 'StoryCore Studio', host: 'electron', send: unavailable, subscribe: () => () => {} };
+const listeners = new Set<(batch: EventBatch) => void>();
+let port: MessagePort | undefined;
+let requested = false;
+
+ipcRenderer.on(CHANNELS.events, (event) => {
+  port?.close();
+  port = event.ports[0];
+  if (!port) return;
+  port.onmessage = (message: MessageEvent<EventBatch>) => {
+    for (const listener of listeners) listener(message.data);
+  };
+  port.start();
+});
+
+const studio: StudioApi = {
+  appName: 'StoryCore Studio',
+  host: 'electron',
+  send: (command: Command) => ipcRenderer.invoke(CHANNELS.command, command) as Promise<CommandReply>,
+  subscribe(listener) {
+    listeners.add(listener);
+    if (!requested) {
+      requested = true;
+      ipcRenderer.send(CHANNELS.subscribe);
+    }
+    return () => {
+      listeners.delete(listener);
+    };
+  },
+};
 
 contextBridge.exposeInMainWorld('studio', studio);
