@@ -1,19 +1,9 @@
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
-import type { Plugin } from 'vite';
 
 const here = import.meta.dirname;
 
-/**
- * The dev server injects React's refresh preamble as an inline script, which the strict CSP in
- * index.html forbids. Drop the meta tag while serving in dev only; every build keeps it.
- */
-const devWithoutCsp: Plugin = {
-  name: 'storycore:dev-without-csp',
-  apply: 'serve',
-  transformIndexHtml: (html) => html.replace(/<meta\s+http-equiv="Content-Security-Policy"[^>]*>/s, ''),
-};
 
 export default defineConfig({
   main: {
@@ -45,7 +35,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(here, 'src-renderer'),
-    plugins: [react(), devWithoutCsp],
+    plugins: [react()],
     build: {
       outDir: resolve(here, 'out/renderer'),
       // Served to browsers too (serve mode), so ship it small.

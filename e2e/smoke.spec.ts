@@ -1,19 +1,30 @@
 import { expect, test } from '@playwright/test';
+import { CIRCUITS, E2E_TOKEN, openStudio } from './studio.ts';
 
-test('the built renderer shows the studio with no console errors or CSP violations', async ({ page }) => {
+test('the studio loads in a browser from serve mode: seven closed circuits, live, under a strict CSP', async ({ page }) => {
   const problems: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(message.text());
   });
   page.on('pageerror', (error) => problems.push(error.message));
 
-  await page.goto('/');
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('StoryCore Studio');
-  await expect(page.getByTestId('host')).toContainText('a browser');
-  await expect(page).toHaveTitle('StoryCore Studio');
-
-  const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  const response = await page.goto(`/?token=${E2E_TOKEN}`);
+  const csp = response?.headers()['content-security-policy'] ?? '';
   expect(csp).toContain("script-src 'self'");
-  expect(csp).not.toContain('unsafe-inline');
+  expect(csp).not.toContain('unsafe-');
+  // The token left the address bar for an HttpOnly cookie.
+  expect(page.url()).not.toContain(E2E_TOKEN);
+
+  await openStudio(page);
+  await expect(page).toHaveTitle('StoryCore Studio');
+  for (const name of CIRCUITS) {
+    await expect(page.getByTestId(`circuit-card-${name}`)).toHaveAttribute('data-state', 'closed');
+  }
+  await expect(page.getByTestId('emergency-stop')).toBeEnabled();
   expect(problems).toEqual([]);
+});
+
+test('without the token the studio answers 401', async ({ request }) => {
+  const response = await request.get('/');
+  expect(response.status()).toBe(401);
 });

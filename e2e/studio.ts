@@ -1,0 +1,13 @@
+import { expect, type Page } from '@playwright/test';
+
+export const E2E_PORT = 4174;
+/** A fixed token for the test host; it only ever listens on loopback. */
+export const E2E_TOKEN = 'e2e-token-0123456789abcdef';
+
+/** Opens the studio through the token link (which sets the cookie) and waits for the live connection. */
+export async function openStudio(page: Page): Promise<void> {
+  await page.goto(`/?token=${E2E_TOKEN}`);
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected');
+}
+
+export const CIRCUITS = ['video_frame_processing', 'video_interpolation', 'video_export', 'resource_monitoring', 'parallel_processing', 'error_retry', 'error_fallback'];

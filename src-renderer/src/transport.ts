@@ -1,0 +1,97 @@
+/**
+ * How the renderer reaches the studio: in the desktop app the preload's `window.studio` (IPC and a
+ * MessagePort); in a browser the same StudioApi over the serve mode's WebSocket. Nothing else in
+ * the renderer knows which one it has.
+ */
+import type { Command, CommandReply, EventBatch, ServerMessage, StudioApi } from '../../src-preload/contract.ts';
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface StudioConnection extends StudioApi {
+  onConnection(listener: (state: ConnectionState, detail?: string) => void): () => void;
+}
+
+export function connectStudio(): StudioConnection {
+  const desktop = window.studio;
+  if (desktop) {
+    return { ...desktop, send: desktop.send, subscribe: desktop.subscribe, onConnection: (listener) => (listener('connected'), () => {}) };
+  }
+  return new BrowserStudio(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+}
+
+/** The WebSocket client: one socket, replies matched by id, reconnecting with backoff after a host restart. */
+class BrowserStudio implements StudioConnection {
+  readonly appName = 'StoryCore Studio';
+  readonly host = 'browser' as const;
+  private socket: WebSocket | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, (reply: CommandReply) => void>();
+  private readonly listeners = new Set<(batch: EventBatch) => void>();
+  private readonly connectionListeners = new Set<(state: ConnectionState, detail?: string) => void>();
+  private retryMs = 250;
+  private state: ConnectionState = 'connecting';
+  private readonly url: string;
+
+  constructor(url: string) {
+    this.url = url;
+    this.open();
+  }
+
+  private setState(state: ConnectionState, detail?: string): void {
+    this.state = state;
+    for (const listener of this.connectionListeners) listener(state, detail);
+  }
+
+  private open(): void {
+    const socket = new WebSocket(this.url);
+    this.socket = socket;
+    socket.onopen = () => {
+      this.retryMs = 250;
+      this.setState('connected');
+    };
+    socket.onmessage = (event: MessageEvent<string>) => {
+      let message: ServerMessage;
+      try {
+        message = JSON.parse(event.data) as ServerMessage;
+      } catch {
+        return;
+      }
+      if (message.type === 'batch') for (const listener of this.listeners) listener(message.batch);
+      else if (message.type === 'reply' && message.id !== null) {
+        const { type: _type, id, ...reply } = message;
+        this.pending.get(id)?.(reply as CommandReply);
+        this.pending.delete(id);
+      }
+    };
+    socket.onclose = () => {
+      for (const resolve of this.pending.values()) resolve({ ok: false, error: { code: 'internal', message: 'the connection to the studio closed' } });
+      this.pending.clear();
+      this.setState('reconnecting', `retrying in ${(this.retryMs / 1000).toFixed(1)} s`);
+      setTimeout(() => this.open(), this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, 5000);
+    };
+  }
+
+  send(command: Command): Promise<CommandReply> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      return Promise.resolve({ ok: false, error: { code: 'internal', message: 'not connected to the studio yet' } });
+    }
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      socket.send(JSON.stringify({ id, command }));
+    });
+  }
+
+  subscribe(listener: (batch: EventBatch) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onConnection(listener: (state: ConnectionState, detail?: string) => void): () => void {
+    this.connectionListeners.add(listener);
+    listener(this.state);
+    return () => this.connectionListeners.delete(listener);
+  }
+}
