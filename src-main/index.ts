@@ -124,6 +124,9 @@ async function start(): Promise<void> {
   });
 }
 
+// Tests (and anyone wanting a second, separate studio) may point the app at another data folder.
+if (process.env.STORYCORE_USER_DATA) app.setPath('userData', process.env.STORYCORE_USER_DATA);
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
