@@ -103,6 +103,8 @@ async function start(): Promise<void> {
   const studio = await Studio.open({ dataDir, demoProjectPath, spawner: new UtilityWorkerSpawner(workerPath) });
   const actor = osUser();
   exposeStudioOverIpc(studio, actor);
+  // A first launch opens on the demo project, so a new user sees real renders and live circuits.
+  if (Object.values(studio.queueCounts()).every((n) => n === 0)) await studio.execute({ type: 'enqueue', demo: true }, actor);
 
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) => callback(permissionDecision(permission, details.requestingUrl)));
   session.defaultSession.setPermissionCheckHandler((_wc, permission, origin) => permissionDecision(permission, origin));
