@@ -3,9 +3,12 @@ import { CIRCUITS, openStudio } from './studio.ts';
 
 test('emergency stop during a render latches every circuit, requeues the job; reset re-arms; resume completes', async ({ page }, testInfo) => {
   await openStudio(page);
+  // Earlier specs share this host and leave their finished rows: count only the rows this test adds.
+  await expect(page.getByTestId('circuit-card-video_export')).toBeVisible(); // the snapshot has arrived
+  const earlier = await page.locator('[data-testid^="queue-row-"]').count();
   await page.getByTestId('add-demo').click();
   const rows = page.locator('[data-testid^="queue-row-"]');
-  await expect(rows).toHaveCount(3);
+  await expect(rows).toHaveCount(earlier + 3);
   const running = page.locator('[data-testid^="queue-row-"][data-status="running"]').first();
   await expect(running).toBeVisible({ timeout: 30_000 });
   const runningId = (await running.getAttribute('data-testid'))!;
@@ -26,6 +29,6 @@ test('emergency stop during a render latches every circuit, requeues the job; re
   await expect(page.locator('[data-testid^="queue-row-"][data-status="running"]')).toHaveCount(0);
 
   await page.getByTestId('resume').click();
-  await expect(page.locator('[data-testid^="queue-row-"][data-status="done"]')).toHaveCount(3, { timeout: 150_000 });
+  await expect(page.locator('[data-testid^="queue-row-"][data-status="done"]')).toHaveCount(earlier + 3, { timeout: 150_000 });
   await page.screenshot({ path: testInfo.outputPath('done.png'), fullPage: true });
 });

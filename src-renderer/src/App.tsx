@@ -1,7 +1,9 @@
 import { useEffect, useMemo } from 'react';
 import type { Command } from '../../src-preload/contract.ts';
 import { CircuitCard, troubleRank } from './CircuitCard.tsx';
+import { DrillsPanel, describeDrill } from './DrillsPanel.tsx';
 import { QueueTable } from './QueueTable.tsx';
+import { SettingsPanel } from './SettingsPanel.tsx';
 import { useStudio } from './store.ts';
 import { connectStudio, type StudioConnection } from './transport.ts';
 
@@ -10,7 +12,7 @@ const STOP_SHORTCUT = 'Ctrl+Shift+Backspace';
 /** The studio window: control bar always on top, circuits sorted by trouble, the queue, the event log. */
 export function App() {
   const studio = useMemo<StudioConnection>(() => connectStudio(), []);
-  const { connection, connectionDetail, circuits, queue, log, lastError, applyBatch, setConnection, setError } = useStudio();
+  const { connection, connectionDetail, circuits, queue, chaos, log, lastError, applyBatch, setConnection, setError } = useStudio();
 
   useEffect(() => studio.subscribe(applyBatch), [studio, applyBatch]);
   useEffect(() => studio.onConnection(setConnection), [studio, setConnection]);
@@ -20,6 +22,8 @@ export function App() {
     setError(reply.ok ? undefined : reply.error.message);
     return reply;
   };
+  // The panels show their own errors at the form, so their replies bypass the global error line.
+  const sendFromPanel = (command: Command) => studio.send(command);
   const stop = () => void send({ type: 'emergencyStop', scope: 'immediate', reason: 'Emergency Stop button' });
 
   useEffect(() => {
@@ -49,6 +53,15 @@ export function App() {
         ) : queue.paused ? (
           <span className="paused-banner" role="status">Queue paused</span>
         ) : null}
+        {chaos.length ? (
+          // In the control bar, so a drill left running can never be mistaken for a real outage.
+          <span className="drill-banner" role="status" data-testid="drill-banner">
+            ⚠ DRILL ACTIVE: {describeDrill(chaos)}
+            <button type="button" data-testid="drills-off" onClick={() => void send({ type: 'setChaos', rules: [] })}>
+              Stop all drills
+            </button>
+          </span>
+        ) : null}
         <div className="controls">
           <button type="button" className="stop" data-testid="emergency-stop" onClick={stop} title={`Emergency stop (${STOP_SHORTCUT})`}>
             EMERGENCY STOP <kbd>{STOP_SHORTCUT}</kbd>
@@ -73,6 +86,10 @@ export function App() {
           ))}
         </section>
         <QueueTable send={send} />
+        <div className="tuning">
+          <DrillsPanel send={sendFromPanel} />
+          <SettingsPanel send={sendFromPanel} />
+        </div>
         <section aria-label="Event log" className="log">
           <h2>Events</h2>
           <ol>

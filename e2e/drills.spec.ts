@@ -1,0 +1,76 @@
+import { expect, type Page, test } from '@playwright/test';
+import { openStudio } from './studio.ts';
+
+const CIRCUIT = 'video_interpolation';
+/** The seed config (src-main/breaker/seed.ts); restored after each test because later specs share this host. */
+const SEED = { failureThreshold: '5', recoveryTimeoutMs: '45000', successThreshold: '3', timeoutMs: '120000', maxConcurrent: '2' };
+
+async function configure(page: Page, values: Partial<typeof SEED>): Promise<void> {
+  for (const [field, value] of Object.entries(values)) await page.getByTestId(`circuit-field-${CIRCUIT}-${field}`).fill(value);
+  await page.getByTestId(`circuit-apply-${CIRCUIT}`).click();
+}
+
+async function expectConfig(page: Page, values: Partial<typeof SEED>): Promise<void> {
+  for (const [field, value] of Object.entries(values)) await expect(page.getByTestId(`circuit-field-${CIRCUIT}-${field}`)).toHaveValue(value);
+}
+
+test.afterEach(async ({ page }) => {
+  await openStudio(page);
+  if (await page.getByTestId('drills-off').isVisible()) await page.getByTestId('drills-off').click();
+  await expect(page.getByTestId('drill-banner')).toHaveCount(0);
+  await configure(page, SEED);
+  await expectConfig(page, SEED);
+});
+
+test('a bad threshold shows the host error at the form and changes nothing', async ({ page }, testInfo) => {
+  await openStudio(page);
+  await expectConfig(page, SEED);
+  await configure(page, { timeoutMs: '-5' });
+  const error = page.getByTestId(`circuit-settings-${CIRCUIT}`).getByRole('alert');
+  await expect(error).toContainText('timeoutMs');
+  await page.screenshot({ path: testInfo.outputPath('bad-input.png'), fullPage: true });
+
+  // A fresh page reads the host's config: still the seed.
+  await page.reload();
+  await openStudio(page);
+  await expectConfig(page, SEED);
+  await expect(page.getByTestId(`circuit-card-${CIRCUIT}`)).toContainText(`0/${SEED.failureThreshold}`);
+});
+
+test('a hang drill opens the interpolation circuit; stopping it lets the probes close it; the demo completes', async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  await openStudio(page);
+  const card = page.getByTestId(`circuit-card-${CIRCUIT}`);
+  await expect(page.getByTestId('circuit-card-video_export')).toBeVisible(); // the snapshot has arrived
+  const before = new Set(await page.locator('[data-testid^="queue-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid'))));
+
+  // One successful probe closes it: the demo's few interpolation calls may all be spent before half-open.
+  const drill = { timeoutMs: '1500', recoveryTimeoutMs: '3000', successThreshold: '1' };
+  await configure(page, drill);
+  await expectConfig(page, drill);
+
+  await page.getByTestId('drill-interpolation').selectOption('hang');
+  await page.getByTestId('drills-apply').click();
+  await expect(page.getByTestId('drill-banner')).toContainText('DRILL ACTIVE: interpolation=hang');
+
+  await page.getByTestId('add-demo').click();
+  await expect(card).toHaveAttribute('data-state', 'open', { timeout: 60_000 });
+  await expect(page.getByTestId(`countdown-${CIRCUIT}`)).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('open.png'), fullPage: true });
+
+  // The probes after the recovery timeout must succeed to close the circuit: end the drill first,
+  // and give interpolation its real deadline back (optical flow takes seconds; 1.5 s was for the hang).
+  await page.getByTestId('drills-off').click();
+  await expect(page.getByTestId('drill-banner')).toHaveCount(0);
+  await configure(page, { timeoutMs: SEED.timeoutMs });
+  await expect(card).toHaveAttribute('data-state', 'half_open', { timeout: 30_000 });
+  // Half-open only closes on calls that succeed; the first demo's shots may already be past interpolation
+  // (on a fallback method), so a second demo brings the probe traffic.
+  await page.getByTestId('add-demo').click();
+  await expect(card).toHaveAttribute('data-state', 'closed', { timeout: 60_000 });
+
+  const ids = (await page.locator('[data-testid^="queue-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')!))).filter((id) => !before.has(id));
+  expect(ids).toHaveLength(6);
+  for (const id of ids) await expect(page.getByTestId(id)).toHaveAttribute('data-status', 'done', { timeout: 150_000 });
+  await page.screenshot({ path: testInfo.outputPath('done.png'), fullPage: true });
+});
