@@ -92,7 +92,7 @@ describe('resolveMediaRequest', () => {
   });
 
   it.each([
-    'storycore-media://work/job_1/scratch.mp4',
+    'storycore-media://scratch/job_1/scratch.mp4',
     'storycore-media://render.evil/job_1/shot.mp4',
     'storycore-media://x@render/job_1/shot.mp4',
     'storycore://app/index.html',
