@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { SEED_CIRCUITS } from './breaker/index.ts';
+import { InvalidConfigError, SEED_CIRCUITS } from './breaker/index.ts';
 import { APP_NAME } from './app-info.ts';
 import { parseChaosRule } from './engine/chaos.ts';
 import { QUALITIES, ProjectError } from './engine/model.ts';
@@ -198,7 +198,7 @@ export async function runCli(argv: string[], out: (line: string) => void = (line
       process.stderr.write(`storycore: ${error.message}\n`);
       return 2;
     }
-    if (error instanceof Error && error.name === 'InvalidConfigError') {
+    if (error instanceof InvalidConfigError) {
       process.stderr.write(`storycore: --circuit: ${error.message}\n`);
       return 2;
     }

@@ -4,7 +4,7 @@
  * (Electron cannot start on the build machines): every policy it applies is a tested plain module.
  */
 import { readFile, realpath } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
 import { app, BrowserWindow, Menu, Notification, protocol, screen, session, shell } from 'electron';
 import { APP_NAME, APP_ORIGIN, APP_SCHEME } from './app-info.ts';
 import { UtilityWorkerSpawner } from './electron/utility-spawner.ts';
@@ -16,44 +16,27 @@ import { MEDIA_SCHEME } from './shell/media-path.ts';
 import { externalLinkToOpen, navigationDecision, permissionDecision, windowOpenDecision } from './shell/navigation-policy.ts';
 import { MIN_WINDOW_SIZE, loadWindowState, restoreBounds, saveWindowState } from './shell/window-state.ts';
 import { exposeStudioOverIpc } from './transport/ipc.ts';
+import { contentTypeOf, findRendererFile } from './transport/static-files.ts';
 
 const rendererDir = join(import.meta.dirname, '../renderer');
 const preloadPath = join(import.meta.dirname, '../preload/index.cjs');
 const workerPath = join(import.meta.dirname, 'worker.js');
 const demoProjectPath = app.isPackaged ? join(process.resourcesPath, 'demo', 'project.json') : join(import.meta.dirname, '../../resources/demo/project.json');
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-};
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
   { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } },
 ]);
 
-/** Serves files of the built renderer only, with the strict CSP; anything resolving outside it is a 404. */
+/** Serves files of the built renderer only (the same resolver as serve mode), with the strict CSP. */
 async function serveRendererFile(request: Request): Promise<Response> {
-  const { pathname } = new URL(request.url);
-  const file = join(rendererDir, normalize(decodeURIComponent(pathname === '/' ? '/index.html' : pathname)));
-  try {
-    const real = await realpath(file);
-    if (!real.startsWith((await realpath(rendererDir)) + sep)) return new Response('not found', { status: 404 });
-    const body = await readFile(real);
-    return new Response(body, {
-      headers: {
-        'content-type': CONTENT_TYPES[extname(real)] ?? 'application/octet-stream',
-        'content-security-policy': contentSecurityPolicy(),
-        'x-content-type-options': 'nosniff',
-      },
-    });
-  } catch {
-    return new Response('not found', { status: 404 });
-  }
+  const root = await realpath(rendererDir).catch(() => null);
+  const found = root === null ? null : await findRendererFile(root, new URL(request.url).pathname);
+  if (found === null) return new Response('not found', { status: 404 });
+  return new Response(await readFile(found.file), {
+    headers: { 'content-type': contentTypeOf(found.file), 'content-security-policy': contentSecurityPolicy(), 'x-content-type-options': 'nosniff' },
+  });
 }
 
 function createWindow(stateFile: string): BrowserWindow {

@@ -5,6 +5,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, StudioEvent } from '../../src-preload/contract.ts';
+import { EmergencyStopError } from '../breaker/index.ts';
+import { StoppedError } from '../engine/admission.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import type { Quality, Shot } from '../engine/model.ts';
 import type { RenderEngine } from '../engine/pipeline.ts';
@@ -137,5 +139,5 @@ export class RunningJob {
 }
 
 function isStop(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'StoppedError' || error.name === 'EmergencyStopError');
+  return error instanceof StoppedError || error instanceof EmergencyStopError;
 }

@@ -4,13 +4,11 @@
  * the transports (IPC, WebSocket, CLI) are thin adapters over `execute` and `subscribe`.
  */
 import { mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { availableParallelism, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
   type AuditEntry,
-  type Command,
   type CommandReply,
   CommandSchema,
   type EventBatch,
@@ -21,7 +19,7 @@ import {
   type Snapshot,
   type StudioEvent,
 } from '../../src-preload/contract.ts';
-import { type CircuitManager, type CircuitStats, ConfigPatchSchema, type ManagerOptions } from '../breaker/index.ts';
+import { type CircuitManager, type CircuitStats, ConfigPatchSchema, InvalidConfigError, type ManagerOptions } from '../breaker/index.ts';
 import { type ChaosRule, ChaosRuleSchema } from '../engine/chaos.ts';
 import { createEngineCircuits } from '../engine/circuits.ts';
 import { type Project, ProjectError, describeIssues } from '../engine/model.ts';
@@ -166,7 +164,7 @@ export class Studio {
       if (error instanceof CommandError) return { ok: false, error: { code: error.code, message: error.message } };
       if (error instanceof QueueError) return { ok: false, error: { code: error.code, message: error.message } };
       if (error instanceof ProjectError) return { ok: false, error: { code: 'invalid', message: error.message } };
-      if (error instanceof Error && error.name === 'InvalidConfigError') return { ok: false, error: { code: 'invalid', message: error.message } };
+      if (error instanceof InvalidConfigError) return { ok: false, error: { code: 'invalid', message: error.message } };
       return { ok: false, error: { code: 'internal', message: error instanceof Error ? error.message : String(error) } };
     }
   }
@@ -195,11 +193,6 @@ export class Studio {
       resources: sample ?? null,
       chaos: this.engine.chaosRules,
     };
-  }
-
-  /** Runs a command for an actor; the typed door for in-process callers (the Electron shell, tests). */
-  async command(command: Command, actor = osUser()): Promise<CommandReply> {
-    return this.execute(command, actor);
   }
 
   // ── commands ──
@@ -317,7 +310,6 @@ export class Studio {
     this.engine.setChaos(rules);
     this.journal.setSetting('chaos', rules);
     this.audit(actor, 'set_chaos', null, { from, to: rules });
-    this.bus.circuitChanged('video_frame_processing');
     return rules;
   }
 
@@ -389,13 +381,6 @@ export class Studio {
     this.bus.close();
     await this.pool.close();
     this.queue.close();
-  }
-
-  /** Reads a finished job's sidecar, for clients that want the full trace. */
-  async sidecar(jobId: string): Promise<unknown> {
-    const job = this.queue.get(jobId);
-    if (!job?.sidecar) throw new CommandError('not_found', `job ${jobId} has no sidecar yet`);
-    return JSON.parse(await readFile(job.sidecar, 'utf8'));
   }
 }
 

@@ -49,6 +49,22 @@ export function resolveInside(root: string, pathname: string): string | null {
   return isInside(root, file) ? file : null;
 }
 
+export function contentTypeOf(file: string): string {
+  return CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/**
+ * The real path of the regular file a URL path names inside `root` (itself a real path), or null.
+ * A symlink inside the folder could still point outside it, so the real path is checked too.
+ * Shared by serve mode and the Electron app scheme.
+ */
+export async function findRendererFile(root: string, pathname: string): Promise<{ file: string; size: number } | null> {
+  const file = resolveInside(root, pathname);
+  const real = file === null ? null : await realpath(file).catch(() => null);
+  const info = real === null || !isInside(root, real) ? null : await stat(real).catch(() => null);
+  return real !== null && info?.isFile() ? { file: real, size: info.size } : null;
+}
+
 export async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string, rendererDir: string | null): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendText(req, res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
@@ -60,17 +76,14 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, pat
     sendText(req, res, 503, NOT_BUILT);
     return;
   }
-  const file = resolveInside(root, pathname);
-  // A symlink inside the folder could still point outside it: compare the real path too.
-  const real = file === null ? null : await realpath(file).catch(() => null);
-  const info = real === null || !isInside(root, real) ? null : await stat(real).catch(() => null);
-  if (real === null || info === null || !info.isFile()) {
+  const found = await findRendererFile(root, pathname);
+  if (found === null) {
     sendText(req, res, 404, 'not found');
     return;
   }
   res.writeHead(200, {
-    'Content-Type': CONTENT_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
-    'Content-Length': String(info.size),
+    'Content-Type': contentTypeOf(found.file),
+    'Content-Length': String(found.size),
     // Revalidate every time: file names of index.html and friends do not change between builds.
     'Cache-Control': 'no-cache',
   });
@@ -78,7 +91,7 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, pat
     res.end();
     return;
   }
-  const stream = createReadStream(real);
+  const stream = createReadStream(found.file);
   stream.on('error', () => res.destroy());
   stream.pipe(res);
 }

@@ -14,7 +14,8 @@ export interface StudioConnection extends StudioApi {
 export function connectStudio(): StudioConnection {
   const desktop = window.studio;
   if (desktop) {
-    return { ...desktop, send: desktop.send, subscribe: desktop.subscribe, onConnection: (listener) => (listener('connected'), () => {}) };
+    // IPC has no connection to lose: the host lives in the same app.
+    return { ...desktop, onConnection: (listener) => (listener('connected'), () => {}) };
   }
   return new BrowserStudio(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
 }
