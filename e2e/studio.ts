@@ -1,6 +1,7 @@
 import { expect, type Page } from '@playwright/test';
 
-export const E2E_PORT = 4174;
+/** Overridable so two checkouts can run their e2e suites side by side. */
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 4174);
 /** A fixed token for the test host; it only ever listens on loopback. */
 export const E2E_TOKEN = 'e2e-token-0123456789abcdef';
 
