@@ -125,9 +125,14 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => app.quit());
   app.on('web-contents-created', (_event, contents) => {
     // Belt and braces for any webContents, not only the main window: no navigation away, no popups.
-    contents.on('will-navigate', (event, url) => {
+    const guard = (event: { preventDefault(): void }, url: string) => {
       if (navigationDecision(url) === 'deny') event.preventDefault();
-    });
+    };
+    contents.on('will-navigate', guard);
+    // A server redirect is a navigation the page did not ask for; the same rule applies.
+    contents.on('will-redirect', guard);
+    // The studio has no <webview>; one attached by injected markup would be a second, unguarded page.
+    contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => windowOpenDecision(url));
   });
   void app.whenReady().then(start, (error: unknown) => {
