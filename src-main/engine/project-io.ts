@@ -37,7 +37,7 @@ export async function loadProject(file: string): Promise<LoadedProject> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ProjectError(file, [`not valid JSON: ${(error as Error).message} — check for a missing comma, quote or bracket`]);
+    throw new ProjectError(file, [`not valid JSON: ${(error as Error).message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')} — check for a missing comma, quote or bracket`]);
   }
   const project = parseProject(json, file);
   const baseDir = dirname(path);
