@@ -118,7 +118,7 @@ describe('bad input through the IPC handlers into a real Studio', () => {
     await expect(studio.execute({ type: 'snapshot' }, 'desktop-user')).resolves.toMatchObject({ ok: true });
   }, 120_000);
 
-  it('refuses cycles, BigInt, nesting of any depth and oversized payloads by name, before the studio sees them', async () => {
+  it('refuses cycles, shared references, BigInt, binary data, deep nesting and oversized payloads by name, before the studio sees them', async () => {
     await fc.assert(
       fc.asyncProperty(validCommand(ctx), fc.constantFrom('cycle', 'bigint', 'deep-array', 'deep-object', 'oversized'), fc.integer({ min: 1_000, max: 200_000 }), async (valid, kind, size) => {
         const before = port.calls;
@@ -131,21 +131,30 @@ describe('bad input through the IPC handlers into a real Studio', () => {
           for (let i = 0; i < size; i++) value = kind === 'deep-array' ? [value] : { project: value };
           payload.project = value;
         }
-        // Deep values JSON can still write out (a few thousand levels) are the studio's to refuse.
-        const reply = await viaIpc(payload, { kind: 'refused' }, `${valid.type} + ${kind}`);
-        expect(reply).toMatchObject({ ok: false, error: { code: 'invalid' } });
-        // Cycles, BigInt and oversized payloads never reach the studio.
-        if (kind === 'cycle' || kind === 'bigint' || kind === 'oversized') expect(port.calls).toBe(before);
+        const reply = await viaIpc(payload, { kind: 'invalid', mentions: /^command: / }, `${valid.type} + ${kind}`);
+        expect(reply).toMatchObject({ ok: false, error: { code: 'invalid', field: 'command' } });
+        // Refused at the door: the studio never sees them.
+        expect(port.calls).toBe(before);
       }),
       params(40),
     );
     const cycle: Record<string, unknown> = { type: 'snapshot' };
     cycle.again = cycle;
-    expect(await handleIpcCommand(port, 'desktop-user', APP, cycle)).toMatchObject({ ok: false, error: { code: 'invalid', field: 'command', message: expect.stringMatching(/not plain JSON/) } });
+    expect(await handleIpcCommand(port, 'desktop-user', APP, cycle)).toMatchObject({ ok: false, error: { code: 'invalid', field: 'command', message: expect.stringMatching(/or holds a cycle/) } });
+    // Shared references: 30 levels, each pointing twice at the next, would be 2^30 values written out as JSON.
+    let shared: Record<string, unknown> = { type: 'snapshot' };
+    for (let i = 0; i < 30; i++) shared = { left: shared, right: shared };
+    expect(await handleIpcCommand(port, 'desktop-user', APP, { type: 'snapshot', shared })).toMatchObject({ ok: false, error: { field: 'command', message: expect.stringMatching(/more than \d+ values/) } });
+    // A little sharing, as a page might build a project, is fine: JSON writes it out twice.
+    const resolution = { width: 96, height: 54 };
+    const sharing = { type: 'enqueue', project: { ...tinyProject(['a', 'b']), shots: tinyProject(['a', 'b']).shots.map((s) => ({ ...s, resolution })) } };
+    expect(await handleIpcCommand(port, 'desktop-user', APP, sharing)).toMatchObject({ ok: true });
+    expect(await handleIpcCommand(port, 'desktop-user', APP, { type: 'reset', reason: new Uint8Array(1 << 20) })).toMatchObject({ ok: false, error: { field: 'command', message: expect.stringMatching(/binary data/) } });
+    expect(await handleIpcCommand(port, 'desktop-user', APP, { type: 'setChaos', rules: new Array(1 << 20).fill(0) })).toMatchObject({ ok: false, error: { field: 'command', message: expect.stringMatching(/more than \d+ values/) } });
     expect(await handleIpcCommand(port, 'desktop-user', APP, { type: 'snapshot', n: 10n })).toMatchObject({ ok: false, error: { field: 'command', message: expect.stringMatching(/not plain JSON/) } });
     let deep: unknown = { type: 'snapshot' };
     for (let i = 0; i < 500_000; i++) deep = [deep];
-    expect(await handleIpcCommand(port, 'desktop-user', APP, deep)).toMatchObject({ ok: false, error: { field: 'command', message: expect.stringMatching(/nested too deeply/) } });
+    expect(await handleIpcCommand(port, 'desktop-user', APP, deep)).toMatchObject({ ok: false, error: { field: 'command', message: expect.stringMatching(/nests deeper than 32 levels/) } });
     expect(await handleIpcCommand(port, 'desktop-user', APP, { type: 'reset', reason: 'x'.repeat(IPC_MAX_COMMAND_BYTES) })).toMatchObject({
       ok: false,
       error: { field: 'command', message: expect.stringMatching(new RegExp(`at most ${IPC_MAX_COMMAND_BYTES}`)) },
