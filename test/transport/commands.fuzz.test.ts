@@ -155,6 +155,19 @@ describe('bad input through the WebSocket into a real Studio', () => {
   }, 120_000);
 });
 
+describe('frames nested far deeper than any command', () => {
+  // Fails until envelope.ts refuses such frames before JSON.parse. Parsing 256 KiB of nested brackets
+  // holds the host's event loop for 100-250 ms here, and the rate limit (100 messages/s) lets one client
+  // send enough of them to keep it held: a bystander's round trip went from ~1 ms to 0.4-2 s. Fix: in
+  // parseFrame, a linear scan of the text (brackets outside strings) refusing nesting deeper than ~32.
+  it('refuses a frame nested deeper than any command without parsing it, naming the nesting', async () => {
+    const client = await connect();
+    const depth = 120_000;
+    const reply = await call(client, `{"id":1,"command":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    expect(reply).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/nest/i) } });
+  });
+});
+
 describe('refusals name the field', () => {
   // Fails until studio.ts describes command issues itself: it borrows the project's describeIssues,
   // whose root is "project", so `{type: "cancel", jobId, extra}` is answered "project: unknown field(s) …".
@@ -234,10 +247,11 @@ function frameDamage(): fc.Arbitrary<(id: number, c: string, command: unknown) =
     },
     {
       weight: 1,
-      arbitrary: fc.tuple(fc.integer({ min: 1_000, max: 100_000 }), fc.boolean()).map(([depth, arrays]) => (id: number) => ({
+      // Kept shallow enough to stay quick: deeper frames are the subject of their own test below.
+      arbitrary: fc.tuple(fc.integer({ min: 100, max: 10_000 }), fc.boolean()).map(([depth, arrays]) => (id: number) => ({
         text: wrap(id, arrays ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(Math.floor(depth / 3))}1${'}'.repeat(Math.floor(depth / 3))}`),
         id,
-        expect: arrays ? { kind: 'invalid', mentions: /expected object/ } : { kind: 'invalid', mentions: /type/ },
+        expect: { kind: 'invalid' as const, mentions: arrays ? /expected object|nest/ : /type|nest/ },
         label: `nested ${depth} deep`,
       })),
     },
