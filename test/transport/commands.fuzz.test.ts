@@ -259,22 +259,22 @@ function frameDamage(): fc.Arbitrary<(id: number, c: string, command: unknown) =
       weight: 2,
       arbitrary: fc
         .oneof(fc.constantFrom('"one"', '-1', '1.5', '1e20', 'null', 'true', '{}', '[]', '9007199254740993'))
-        .map((badId) => (_id: number, c: string) => ({ text: wrap(badId, c), id: null, expect: { kind: 'invalid', mentions: /\bid\b/ }, label: `id ${badId}` })),
+        .map((badId) => (_id: number, c: string) => ({ text: wrap(badId, c), id: null, expect: { kind: 'invalid' as const, mentions: /\bid\b/ }, label: `id ${badId}` })),
     },
     {
       weight: 1,
       arbitrary: fc.constantFrom('extra', '__proto__', 'token', 'Command', 'ID').map((key) => (id: number, c: string) => ({
         text: `{"id":${id},"command":${c},${JSON.stringify(key)}:1}`,
         id,
-        expect: { kind: 'invalid', mentions: key },
+        expect: { kind: 'invalid' as const, mentions: key },
         label: `envelope field ${key}`,
       })),
     },
-    { weight: 1, arbitrary: fc.constant((id: number) => ({ text: `{"id":${id}}`, id, expect: { kind: 'invalid', mentions: /command is required/ }, label: 'no command' })) },
+    { weight: 1, arbitrary: fc.constant((id: number) => ({ text: `{"id":${id}}`, id, expect: { kind: 'invalid' as const, mentions: /command is required/ }, label: 'no command' })) },
     {
       weight: 1,
-      arbitrary: fc.constantFrom('[1,2]', '42', '"snapshot"', 'null', 'true', '[]', '""').map((text) => () => ({ text, id: null, expect: { kind: 'invalid', mentions: /must be a JSON object/ }, label: `frame ${text}` })),
+      arbitrary: fc.constantFrom('[1,2]', '42', '"snapshot"', 'null', 'true', '[]', '""').map((text) => () => ({ text, id: null, expect: { kind: 'invalid' as const, mentions: /must be a JSON object/ }, label: `frame ${text}` })),
     },
-    { weight: 1, arbitrary: fc.constant((id: number, c: string) => ({ text: wrap(id, c), id: null, expect: { kind: 'invalid', mentions: /binary frames/ }, label: 'binary', binary: true })) },
+    { weight: 1, arbitrary: fc.constant((id: number, c: string) => ({ text: wrap(id, c), id: null, expect: { kind: 'invalid' as const, mentions: /binary frames/ }, label: 'binary', binary: true })) },
   );
 }
