@@ -84,7 +84,6 @@ export function hostilePaths(world: { dataDir: string; outside: string; secretFi
     '....//....//etc/passwd',
     'a/../../../etc/passwd',
     'x\u0000.json',
-    '~/.ssh/id_rsa',
     `$(touch ${world.outside}/pwned)`,
     '`touch pwned`',
     `;touch ${world.outside}/pwned`,
