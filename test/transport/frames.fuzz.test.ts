@@ -115,14 +115,24 @@ describe('damaged frames against the real serve-mode host process', () => {
 
   it('closes a connection sending a frame over the limit (1009) without buffering it, for many clients at once', async () => {
     const pid = host.pid!;
-    const before = rssOf(pid);
-    const sizes = [MAX_FRAME + 1, MAX_FRAME * 4, 8 * 1024 * 1024];
-    const clients = await Promise.all(Array.from({ length: 9 }, () => connect()));
-    clients.forEach((client, i) => client.send(`{"id":1,"command":{"type":"reset","reason":"${'x'.repeat(sizes[i % sizes.length]!)}"}}`));
-    const codes = await Promise.all(clients.map((c) => c.closed.then(({ code }) => code)));
-    expect(codes).toEqual(clients.map(() => 1009));
-    // ws stops reading at the limit: 9 clients, 27 MiB sent, the host grows far less (a loose bound, not a speed).
-    expect(rssOf(pid) - before).toBeLessThan(24 * 1024 * 1024);
+    const sizes = [MAX_FRAME + 1, MAX_FRAME * 4, 32 * 1024 * 1024];
+    const round = async () => {
+      const clients = await Promise.all(Array.from({ length: 9 }, () => connect()));
+      clients.forEach((client, i) => client.send(`{"id":1,"command":{"type":"reset","reason":"${'x'.repeat(sizes[i % sizes.length]!)}"}}`));
+      const codes = await Promise.all(clients.map((c) => c.closed.then(({ code }) => code)));
+      // 1009 is the server's close; a client still writing its frame may see the connection reset
+      // under it first (1006). Either way the connection is gone and no reply came.
+      for (const code of codes) expect([1009, 1006]).toContain(code);
+      expect(codes).toContain(1009);
+      expect(clients.flatMap((c) => c.replies())).toEqual([]);
+      return rssOf(pid);
+    };
+    // The chunks read past the limit are discarded, but the allocator may keep the pages a while:
+    // the first round may raise RSS; later rounds (~100 MiB sent each) must not keep raising it.
+    const first = await round();
+    await round();
+    const third = await round();
+    expect(third - first).toBeLessThan(32 * 1024 * 1024);
     // One byte under the limit is read, parsed and refused by field, and the connection stays.
     const client = await connect();
     const reason = 'x'.repeat(MAX_FRAME - 60);
