@@ -35,7 +35,9 @@
  * full, so with a few seconds' stall the slow client is sent its backlog, and the table shows how late.
  *
  * BENCH_SECONDS sets the measured load (default 20), BENCH_RATE the events a second (default 10,000),
- * BENCH_SLOW_PAUSE_MS how long the slow client stops reading at a time (default 4,000);
+ * BENCH_SLOW_PAUSE_MS how long the slow client stops reading at a time (default 4,000),
+ * BENCH_NORMAL_CLIENTS the normal subscribers (default 2), BENCH_SLOW_CLIENT=0 leaves the slow one out
+ * (bench/load.ts runs three normal subscribers that way);
  * BENCH_VERBOSE=1 also prints every memory sample.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -53,6 +55,9 @@ import type { StudioPort } from '../src-main/transport/studio-port.ts';
 const RATE = Number(process.env.BENCH_RATE) || 10_000;
 const SECONDS = Number(process.env.BENCH_SECONDS) || 20;
 const VERBOSE = Boolean(process.env.BENCH_VERBOSE);
+/** Normal subscribers (they share one client process), and whether the slow one is attached too. */
+const NORMAL_CLIENTS = Math.max(1, Number(process.env.BENCH_NORMAL_CLIENTS) || 2);
+const SLOW_CLIENT = process.env.BENCH_SLOW_CLIENT !== '0';
 const WARMUP_MS = 4_000; // JIT and first-use allocations: load that is run but not measured
 const DRAIN_MS = 2_000; // after the load: lets every client, the slow one too, receive what is owed to it
 const TICK_MS = 10;
@@ -369,9 +374,10 @@ async function hostProcess(): Promise<void> {
     children.push({ child, exited, names: clientNames });
   }
   // In this order, one after the other: subscribers[i] is the subscription of subscriberNames[i].
-  const subscriberNames = ['normal-1', 'normal-2', 'slow'];
-  await spawnClients('normal', subscriberNames.slice(0, 2));
-  await spawnClients('slow', subscriberNames.slice(2));
+  const normalNames = Array.from({ length: NORMAL_CLIENTS }, (_, i) => `normal-${i + 1}`);
+  const subscriberNames = [...normalNames, ...(SLOW_CLIENT ? ['slow'] : [])];
+  await spawnClients('normal', normalNames);
+  if (SLOW_CLIENT) await spawnClients('slow', ['slow']);
   const broadcast = (m: ToClient) => children.forEach((c) => c.child.send(m));
 
   // ── load ──
@@ -421,7 +427,7 @@ async function hostProcess(): Promise<void> {
   console.log(`Node ${process.version}, ${availableParallelism()} cores; ${names.length} seed circuits, recovery timeouts ÷${RECOVERY_DIVISOR}`);
   console.log(
     `Load: ${fmt(RATE)} breaker events/s for ${SECONDS} s after a ${WARMUP_MS / 1000} s warm-up; ` +
-      `clients in child processes: 2 normal + 1 slow (stops reading ${fmt(SLOW_PAUSE_MS / 1000, 1)} s, reads ${fmt(SLOW_READ_MS / 1000, 1)} s)`,
+      `clients in child processes: ${NORMAL_CLIENTS} normal${SLOW_CLIENT ? ` + 1 slow (stops reading ${fmt(SLOW_PAUSE_MS / 1000, 1)} s, reads ${fmt(SLOW_READ_MS / 1000, 1)} s)` : ''}`,
   );
   if (!gc) console.log('No --expose-gc: memory readings include uncollected garbage (run `npm run bench:events`).');
   console.log('');

@@ -181,6 +181,7 @@ export function describeIssues(error: z.ZodError): string[] {
 }
 
 export function parseProject(input: unknown, source = 'project'): Project {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ProjectError(source, ['a project is one JSON object: {"version": 1, "name": "…", "shots": [ … ]}']);
   const parsed = ProjectSchema.safeParse(input);
   if (!parsed.success) throw new ProjectError(source, describeIssues(parsed.error));
   return parsed.data;

@@ -35,9 +35,9 @@ export async function loadProject(file: string): Promise<LoadedProject> {
   const text = await readFile(path, 'utf8');
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text.replace(/^\uFEFF/, '')); // a UTF-8 byte-order mark, as some editors write it, is not part of the JSON
   } catch (error) {
-    throw new ProjectError(file, [`not valid JSON: ${(error as Error).message} — check for a missing comma, quote or bracket`]);
+    throw new ProjectError(file, [`not valid JSON: ${(error as Error).message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')} — check for a missing comma, quote or bracket`]);
   }
   const project = parseProject(json, file);
   const baseDir = dirname(path);

@@ -2,24 +2,24 @@
  * Electron IPC: the desktop door to the Studio host. Commands arrive by invoke and are answered with
  * the contract's CommandReply; events go out through one MessagePort per subscriber, so the renderer
  * never sees ipcRenderer or its event objects. Every message's sender frame is checked first.
+ * What is decided here (sender, payload, failures) lives in ipc-handlers.ts, Electron-free and fuzzed.
  */
 import { ipcMain, MessageChannelMain, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
-import type { CommandReply } from '../../src-preload/contract.ts';
-import { isTrustedSender } from '../shell/sender-policy.ts';
+import { handleIpcCommand, isTrustedSender, type SenderFrame } from './ipc-handlers.ts';
 import type { StudioPort } from './studio-port.ts';
 
 export const IPC_CHANNELS = { command: 'studio:command', subscribe: 'studio:subscribe', events: 'studio:events' } as const;
 
-const refused: CommandReply = { ok: false, error: { code: 'unauthorized', message: 'this frame may not talk to the studio' } };
-
-function trusted(event: IpcMainEvent | IpcMainInvokeEvent): boolean {
+function senderOf(event: IpcMainEvent | IpcMainInvokeEvent): SenderFrame | null {
   const frame = event.senderFrame;
-  return isTrustedSender(frame ? { url: frame.url, isMainFrame: frame.parent === null } : null);
+  return frame ? { url: frame.url, isMainFrame: frame.parent === null } : null;
 }
+
+const trusted = (event: IpcMainEvent | IpcMainInvokeEvent) => isTrustedSender(senderOf(event));
 
 /** Wires the studio to IPC; returns a function that removes the handlers again. */
 export function exposeStudioOverIpc(studio: StudioPort, actor: string): () => void {
-  ipcMain.handle(IPC_CHANNELS.command, (event, command: unknown) => (trusted(event) ? studio.execute(command, actor) : refused));
+  ipcMain.handle(IPC_CHANNELS.command, (event, command: unknown) => handleIpcCommand(studio, actor, senderOf(event), command));
 
   const onSubscribe = (event: IpcMainEvent) => {
     if (!trusted(event)) return;

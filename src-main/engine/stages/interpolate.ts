@@ -55,7 +55,7 @@ export function interpolationGraph(task: InterpolationTask): string {
     }
   }
   // tpad without end clones the last frame for as long as needed; -frames:v then cuts exactly.
-  parts.push(`[${joined}]${retime(task)},tpad=stop=-1:stop_mode=clone,format=yuv420p[out]`);
+  parts.push(`[${joined}]${retime(task)},tpad=stop=-1:stop_mode=clone,setpts=N/(${task.fps}*TB),format=yuv420p[out]`); // minterpolate stops at the last source frame: tpad's clones then jump in time
   return parts.join(';');
 }
 
