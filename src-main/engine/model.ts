@@ -170,11 +170,12 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Turns zod issues into "field.path: what is wrong and how to fix it" lines. */
-export function describeIssues(error: z.ZodError): string[] {
+/** One line per issue, each led by its path; `root` names the whole value when the path is empty. */
+export function describeIssues(error: z.ZodError, root = 'project'): string[] {
   return error.issues.map((issue) => {
     const where = formatPath(issue.path);
     if (issue.code === 'unrecognized_keys') {
-      return `${where || 'project'}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove them or check the spelling`;
+      return `${where || root}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove them or check the spelling`;
     }
     return where ? `${where}: ${issue.message}` : issue.message;
   });

@@ -4,6 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { MAX_JSON_DEPTH, lineColumn, nestingBeyond, syntaxErrorOffset } from './json-text.ts';
 import { type Project, ProjectError, parseProject } from './model.ts';
 
 const MAX_PROJECT_BYTES = 5 * 1024 * 1024;
@@ -32,12 +33,18 @@ export async function loadProject(file: string): Promise<LoadedProject> {
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) throw new ProjectError(file, [`project file not found: ${file} — give the path of a project.json, or use --demo`]);
   if (info.size > MAX_PROJECT_BYTES) throw new ProjectError(file, [`project file is ${info.size} bytes; at most ${MAX_PROJECT_BYTES} (5 MiB)`]);
-  const text = await readFile(path, 'utf8');
+  // A UTF-8 byte-order mark, as some editors write it, is not part of the JSON.
+  const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+  const tooDeep = nestingBeyond(text);
+  if (tooDeep >= 0) {
+    const { line, column } = lineColumn(text, tooDeep);
+    throw new ProjectError(file, [`nested deeper than ${MAX_JSON_DEPTH} levels at line ${line} column ${column}: a project nests a few levels only`]);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(text.replace(/^\uFEFF/, '')); // a UTF-8 byte-order mark, as some editors write it, is not part of the JSON
+    json = JSON.parse(text);
   } catch (error) {
-    throw new ProjectError(file, [`not valid JSON: ${(error as Error).message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')} — check for a missing comma, quote or bracket`]);
+    throw new ProjectError(file, [`not valid JSON: ${jsonErrorAt(text, error as Error)} — check for a missing comma, quote or bracket`]);
   }
   const project = parseProject(json, file);
   const baseDir = dirname(path);
@@ -69,4 +76,17 @@ export async function loadProject(file: string): Promise<LoadedProject> {
       return full;
     },
   };
+}
+
+/**
+ * V8's reason without its excerpt of the file (which would quote file content back to a client),
+ * followed by the line and column of the first bad character, found by our own scan because many of
+ * V8's messages carry no position.
+ */
+function jsonErrorAt(text: string, error: Error): string {
+  const reason = error.message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+  const offset = syntaxErrorOffset(text);
+  if (offset < 0) return reason;
+  const { line, column } = lineColumn(text, offset);
+  return `${reason} at line ${line} column ${column}`;
 }

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import {
   type AuditEntry,
   type CommandReply,
+  COMMAND_TYPES,
   CommandSchema,
   type EventBatch,
   type Job,
@@ -152,11 +153,16 @@ export class Studio {
   // ── the port the transports use ──
 
   async execute(raw: unknown, actor: string): Promise<CommandReply> {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      return { ok: false, error: { code: 'invalid', message: `a command is a JSON object with a type, one of: ${COMMAND_TYPES.join(', ')}` } };
+    }
     const parsed = CommandSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      const field = issue?.path.join('.') || undefined;
-      return { ok: false, error: { code: 'invalid', message: describeIssues(parsed.error).join('; '), ...(field ? { field } : {}) } };
+      // An unknown key is the field to fix, even though zod reports it at its parent's path.
+      const path = issue?.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : (issue?.path ?? []);
+      const field = path.join('.') || undefined;
+      return { ok: false, error: { code: 'invalid', message: describeIssues(parsed.error, 'command').join('; '), ...(field ? { field } : {}) } };
     }
     try {
       return { ok: true, result: await this.run(parsed.data, actor) };

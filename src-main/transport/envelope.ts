@@ -5,6 +5,7 @@
 import type { RawData } from 'ws';
 import type { z } from 'zod';
 import { ClientMessageSchema, type CommandReply } from '../../src-preload/contract.ts';
+import { MAX_JSON_DEPTH, nestingBeyond } from '../engine/json-text.ts';
 
 export type ErrorReply = Extract<CommandReply, { ok: false }>;
 export type ParsedFrame = { id: number; command: unknown } | { id: number | null; reply: ErrorReply };
@@ -27,11 +28,21 @@ function describe(issue: z.core.$ZodIssue): { message: string; field?: string } 
 const toText = (data: RawData) =>
   (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
 
+/** The id of a frame refused unparsed, when it leads the frame (as every client of ours writes it). */
+const LEADING_ID = /^[ \t\n\r]*\{[ \t\n\r]*"id"[ \t\n\r]*:[ \t\n\r]*(\d{1,15})[ \t\n\r]*[,}]/;
+
 export function parseFrame(data: RawData, isBinary: boolean): ParsedFrame {
   if (isBinary) return { id: null, reply: invalid('binary frames are not accepted: send each message as JSON text') };
+  const text = toText(data);
+  // Parsing 256 KiB of nested brackets holds the event loop for a large part of a second; no command
+  // nests past a handful of levels, so such a frame is refused by one cheap pass instead.
+  if (nestingBeyond(text) >= 0) {
+    const id = LEADING_ID.exec(text)?.[1];
+    return { id: id === undefined ? null : Number(id), reply: invalid(`a message must not nest deeper than ${MAX_JSON_DEPTH} levels; no command comes close`) };
+  }
   let value: unknown;
   try {
-    value = JSON.parse(toText(data));
+    value = JSON.parse(text);
   } catch (error) {
     return { id: null, reply: invalid(`malformed JSON: ${error instanceof Error ? error.message : String(error)}`) };
   }
