@@ -278,7 +278,7 @@ async function execute(spec: FfmpegSpec, options: RunOptions): Promise<{ elapsed
       const tail = lines.slice(-TAIL_LINES).join('\n');
       // fluent appends its own digest of stderr after a colon; our tail below is fuller.
       const why = /^ffmpeg (exited with code -?\d+|was killed with signal \w+)/.exec(err.message)?.[0] ?? err.message;
-      reject(new StageError('ffmpeg_failed', stage, `${stage}: ${why}${tail ? `\n${tail}` : ''}`));
+      reject(new StageError('ffmpeg_failed', stage, `${stage}: ${why}${outOfSpace(why, lines)}${tail ? `\n${tail}` : ''}`));
     });
     command.on('end', () => {
       finish();
@@ -291,6 +291,19 @@ async function execute(spec: FfmpegSpec, options: RunOptions): Promise<{ elapsed
       reject(new StageError('ffmpeg_failed', stage, `${stage}: could not start ffmpeg: ${(err as Error).message}`));
     }
   });
+}
+
+/**
+ * A full disk or a file-size limit shows as a signal name (SIGXFSZ) or an errno line somewhere in
+ * ffmpeg's output; the first line of the error says it in words, with what to do. Wording only:
+ * the code stays ffmpeg_failed, and no decision reads this text.
+ */
+function outOfSpace(why: string, lines: readonly string[]): string {
+  if (/signal SIGXFSZ/.test(why) || lines.some((line) => /File too large/.test(line))) {
+    return ' (an output file reached the file-size limit: raise the limit (ulimit -f) or free disk space, then retry)';
+  }
+  if (lines.some((line) => /No space left on device/.test(line))) return ' (the disk is full: free space on the output disk, then retry)';
+  return '';
 }
 
 /** Runs one ffmpeg command to completion; rejects with StageError 'canceled' or 'ffmpeg_failed'. */
