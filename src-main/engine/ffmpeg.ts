@@ -140,6 +140,8 @@ export interface RunResult {
 }
 
 const STATS_LINE = /^\s*(frame|size)=/;
+/** What ffmpeg prints, yet exits 0, when its output could not be completed. */
+const UNFINISHED_OUTPUT = /^Error (writing trailer of|closing file) /;
 const TAIL_LINES = 15;
 
 function progressFrom(line: string, options: RunOptions): FfmpegProgress | null {
@@ -282,6 +284,14 @@ async function execute(spec: FfmpegSpec, options: RunOptions): Promise<{ elapsed
     });
     command.on('end', () => {
       finish();
+      // ffmpeg 5.1 exits 0 when only its trailer or the final close failed (a disk that filled at
+      // the very end; /dev/full): the file is incomplete, so this "end" is a failure.
+      const unwritten = lines.find((line) => UNFINISHED_OUTPUT.test(line));
+      if (unwritten) {
+        const tail = lines.slice(-TAIL_LINES).join('\n');
+        reject(new StageError('ffmpeg_failed', stage, `${stage}: ffmpeg exited with code 0 but could not finish writing its output${outOfSpace('', lines)}\n${tail}`));
+        return;
+      }
       resolve({ elapsedMs: Math.round(performance.now() - started), lines });
     });
     try {
