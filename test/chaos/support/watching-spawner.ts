@@ -20,6 +20,8 @@ export interface WatchedWorker {
   /** Every ffmpeg pid this worker ever reported. */
   ffmpeg: number[];
   exit: { code: number | null; signal: string | null } | undefined;
+  /** Messages it sent the host, of any kind, valid or not. */
+  messages: number;
 }
 
 export interface SpawnedFfmpeg {
@@ -61,9 +63,10 @@ export class WatchingSpawner implements WorkerSpawner {
 
   spawn(): WorkerHandle {
     const handle = this.inner.spawn();
-    const worker: WatchedWorker = { pid: handle.pid, task: undefined, ffmpeg: [], exit: undefined };
+    const worker: WatchedWorker = { pid: handle.pid, task: undefined, ffmpeg: [], exit: undefined, messages: 0 };
     this.workers.push(worker);
     const watchIncoming = (raw: unknown) => {
+      worker.messages++;
       const message = raw as { type?: string; id?: number; pid?: number };
       const task = worker.task;
       if (message.type === 'spawned' && task && message.id === task.id && typeof message.pid === 'number') {
