@@ -19,7 +19,7 @@ import { type ServeHost, startServeHost } from './support/serve-host.ts';
 import { findPartials } from './support/studio.ts';
 import { monotonic, note, sleep, waitFor, withinBound } from './support/timing.ts';
 
-const SCENARIO = '5 host SIGKILL ×20';
+const SCENARIO = '5 host SIGKILL and restart';
 const CYCLES = Number(process.env.CHAOS_HOST_CYCLES ?? 20);
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 /** A killed host's workers notice the closed channel and end their ffmpeg (1.5 s grace) themselves. */
@@ -50,7 +50,7 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('chaos 5: the host SIGKILLed mid-render and restarted 20 times', () => {
+describe(`chaos 5: the host SIGKILLed mid-render and restarted ${CYCLES} times`, () => {
   it('keeps every job, leaves no stray process, never marks partial output done, and finishes the queue', async () => {
     note(SCENARIO, 'seed (CHAOS_SEED)', SEED);
     const next = random(SEED);
