@@ -23,7 +23,7 @@ const SCENARIO = '5 host SIGKILL and restart';
 const CYCLES = Number(process.env.CHAOS_HOST_CYCLES ?? 20);
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 /** A killed host's workers notice the closed channel and end their ffmpeg (1.5 s grace) themselves. */
-const ORPHAN_GRACE_MS = 5000;
+const ORPHAN_GRACE_MS = 8000;
 /** Serving after a restart, recovery included, on a busy 2-core machine. */
 const START_BOUND_MS = 30_000;
 /** Every this many cycles, a job is let finish before the kill. */
@@ -114,6 +114,13 @@ describe(`chaos 5: the host SIGKILLed mid-render and restarted ${CYCLES} times`,
       await waitFor(() => descendants(pid).some((p) => commandName(p) === 'ffmpeg'), 60_000, `cycle ${cycle}: an ffmpeg of the host runs`);
       await sleep(Math.floor(next() * 1200));
       lastRunning = (await host.snapshot()).jobs.filter((j) => j.status === 'running' || j.status === 'blocked').map((j) => j.id);
+      // The mark is really seen: the host, its workers and their ffmpeg all carry it.
+      if (cycle === 1) {
+        await waitFor(() => {
+          const marked = processesMarked(mark);
+          return marked.some((p) => p.pid === pid) && marked.some((p) => /worker\.(ts|js)/.test(p.command)) && marked.some((p) => commandName(p.pid) === 'ffmpeg');
+        }, 10_000, 'the host, a worker and an ffmpeg are all found by their mark');
+      }
       host.child.kill('SIGKILL');
       const killedAt = monotonic();
       await host.exited;

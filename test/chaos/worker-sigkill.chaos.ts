@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../src-preload/contract.ts';
-import { isAlive, signal } from './support/processes.ts';
+import { isAlive, processesMarked, signal } from './support/processes.ts';
 import { project, shot } from './support/projects.ts';
 import { type ChaosStudio, expectQueueIntact, logLines, openChaosStudio } from './support/studio.ts';
 import { monotonic, waitFor, withinBound } from './support/timing.ts';
@@ -35,6 +35,8 @@ describe('chaos 1: a worker SIGKILLed mid-stage', () => {
     const target = await chaos.spawner.nextFfmpeg('victim interpolation', (s) => s.task.stage === 'interpolation' && s.task.output.includes(`/${victimJob.id}/`));
     const worker = target.worker.pid!;
     expect(isAlive(target.pid), 'the victim’s ffmpeg runs when the worker is killed').toBe(true);
+    // The stray check can see them: both carry the scenario's mark.
+    expect(processesMarked(chaos.mark).map((p) => p.pid)).toEqual(expect.arrayContaining([worker, target.pid]));
     const killedAt = monotonic();
     signal(worker, 'SIGKILL');
 

@@ -38,7 +38,7 @@ export function processesMarked(mark: string): MarkedProcess[] {
       const environ = readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0');
       const hit = environ.some((v) => (wildcard ? v.startsWith(needle) : v === needle));
       if (!hit || !isAlive(pid)) continue;
-      found.push({ pid, command: readFileSync(`/proc/${entry}/cmdline`, 'latin1').split('\0').join(' ').trim() });
+      found.push({ pid, command: commandLine(pid) });
     } catch {
       // Exited while we looked, or not ours to read.
     }
@@ -91,6 +91,15 @@ export function commandName(pid: number): string | undefined {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
   } catch {
     return undefined;
+  }
+}
+
+/** The command line of a live process, or '' once it is gone. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
+  } catch {
+    return '';
   }
 }
 

@@ -15,7 +15,7 @@ import { NodeWorkerSpawner } from '../../../src-main/engine/worker-spawner.ts';
 import type { WorkerSpawner } from '../../../src-main/engine/worker-spawner.ts';
 import { Studio } from '../../../src-main/host/studio.ts';
 import { decode } from './media.ts';
-import { isAlive, markedEnv, newMark, processesMarked } from './processes.ts';
+import { commandLine, commandName, descendants, isAlive, markedEnv, newMark, processesMarked } from './processes.ts';
 import type { shot as makeShot } from './projects.ts';
 import { expectedFrames } from './projects.ts';
 import { monotonic, waitFor, withinBound } from './timing.ts';
@@ -89,14 +89,24 @@ export async function openChaosStudio(options: ChaosStudioOptions) {
   return { studio, dataDir, mark, spawner, events, jobUpdates, send, job, waitSettled, close, dispose };
 }
 
-/** Waits (REAP_GRACE_MS) until none of `pids` runs and no process carries `mark`; fails listing them. */
+/** Workers and ffmpeg still under the test process, whatever started them. */
+function ownWorkersAndFfmpeg(): number[] {
+  return descendants(process.pid).filter((pid) => isAlive(pid) && (commandName(pid) === 'ffmpeg' || /worker\.(ts|js)/.test(commandLine(pid))));
+}
+
+/**
+ * Waits (REAP_GRACE_MS) until none of `pids` runs, no process carries `mark` (wherever it was
+ * re-parented to) and no worker or ffmpeg is left under the test process; fails listing them.
+ */
 export async function expectNoStrays(scenario: string, mark: string, pids: number[], when: string): Promise<void> {
+  const strays = () => ({ alive: pids.filter(isAlive), marked: processesMarked(mark), children: ownWorkersAndFfmpeg() });
   try {
-    await waitFor(() => pids.every((pid) => !isAlive(pid)) && processesMarked(mark).length === 0, REAP_GRACE_MS, 'no stray process');
+    await waitFor(() => {
+      const left = strays();
+      return left.alive.length + left.marked.length + left.children.length === 0;
+    }, REAP_GRACE_MS, 'no stray process');
   } catch {
-    const alive = pids.filter(isAlive);
-    const marked = processesMarked(mark);
-    expect({ alive, marked }, `${scenario}: processes left ${when}`).toEqual({ alive: [], marked: [] });
+    expect(strays(), `${scenario}: processes left ${when}`).toEqual({ alive: [], marked: [], children: [] });
   }
 }
 

@@ -51,6 +51,8 @@ export class WatchingSpawner implements WorkerSpawner {
         this.spawnListeners.delete(listener);
         reject(new Error(`no ${what} ffmpeg started within ${timeoutMs} ms`));
       }, timeoutMs);
+      // A watch nobody needs any more (its scenario ended) must not keep the test process alive.
+      timer.unref();
       const listener = (spawned: SpawnedFfmpeg) => {
         if (!matches(spawned)) return;
         clearTimeout(timer);
