@@ -8,6 +8,8 @@ export default defineConfig({
     include: ['test/chaos/**/*.chaos.ts'],
     environment: 'node',
     fileParallelism: false,
+    // The flood scenario collects garbage before and after, to tell retained memory from churn.
+    execArgv: ['--expose-gc'],
     testTimeout: 240_000,
     hookTimeout: 60_000,
   },
