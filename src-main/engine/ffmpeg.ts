@@ -140,6 +140,8 @@ export interface RunResult {
 }
 
 const STATS_LINE = /^\s*(frame|size)=/;
+/** What ffmpeg prints, yet exits 0, when its output could not be completed. */
+const UNFINISHED_OUTPUT = /^Error (writing trailer of|closing file) /;
 const TAIL_LINES = 15;
 
 function progressFrom(line: string, options: RunOptions): FfmpegProgress | null {
@@ -278,10 +280,18 @@ async function execute(spec: FfmpegSpec, options: RunOptions): Promise<{ elapsed
       const tail = lines.slice(-TAIL_LINES).join('\n');
       // fluent appends its own digest of stderr after a colon; our tail below is fuller.
       const why = /^ffmpeg (exited with code -?\d+|was killed with signal \w+)/.exec(err.message)?.[0] ?? err.message;
-      reject(new StageError('ffmpeg_failed', stage, `${stage}: ${why}${tail ? `\n${tail}` : ''}`));
+      reject(new StageError('ffmpeg_failed', stage, `${stage}: ${why}${outOfSpace(why, lines)}${tail ? `\n${tail}` : ''}`));
     });
     command.on('end', () => {
       finish();
+      // ffmpeg 5.1 exits 0 when only its trailer or the final close failed (a disk that filled at
+      // the very end; /dev/full): the file is incomplete, so this "end" is a failure.
+      const unwritten = lines.find((line) => UNFINISHED_OUTPUT.test(line));
+      if (unwritten) {
+        const tail = lines.slice(-TAIL_LINES).join('\n');
+        reject(new StageError('ffmpeg_failed', stage, `${stage}: ffmpeg exited with code 0 but could not finish writing its output${outOfSpace('', lines)}\n${tail}`));
+        return;
+      }
       resolve({ elapsedMs: Math.round(performance.now() - started), lines });
     });
     try {
@@ -291,6 +301,19 @@ async function execute(spec: FfmpegSpec, options: RunOptions): Promise<{ elapsed
       reject(new StageError('ffmpeg_failed', stage, `${stage}: could not start ffmpeg: ${(err as Error).message}`));
     }
   });
+}
+
+/**
+ * A full disk or a file-size limit shows as a signal name (SIGXFSZ) or an errno line somewhere in
+ * ffmpeg's output; the first line of the error says it in words, with what to do. Wording only:
+ * the code stays ffmpeg_failed, and no decision reads this text.
+ */
+function outOfSpace(why: string, lines: readonly string[]): string {
+  if (/signal SIGXFSZ/.test(why) || lines.some((line) => /File too large/.test(line))) {
+    return ' (an output file reached the file-size limit: raise the limit (ulimit -f) or free disk space, then retry)';
+  }
+  if (lines.some((line) => /No space left on device/.test(line))) return ' (the disk is full: free space on the output disk, then retry)';
+  return '';
 }
 
 /** Runs one ffmpeg command to completion; rejects with StageError 'canceled' or 'ffmpeg_failed'. */

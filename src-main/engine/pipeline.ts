@@ -353,7 +353,9 @@ export class RenderEngine {
       const lease = await this.workers.lease(signal);
       let running: Promise<StageResult> | undefined;
       let rejectedFor: RejectionReason | undefined;
+      // startedAt is when it began, for the record; its duration is measured on the monotonic clock.
       const started = Date.now();
+      const startedMono = performance.now();
       const detail = task.stage === 'interpolation' ? task.method : task.stage === 'frame_processing' ? `segment ${task.segment}` : task.format;
       try {
         const result = await breaker.execute(
@@ -364,7 +366,7 @@ export class RenderEngine {
           },
           { signal },
         );
-        const elapsedMs = Date.now() - started;
+        const elapsedMs = Math.round(performance.now() - startedMono);
         run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs, outcome: 'ok', chaos: task.chaos?.mode });
         run.emit({ type: 'stage_finished', shotId: run.shot.id, stage, circuit: breaker.name, attempt, elapsedMs, detail, ...chaosField(task) });
         run.progress(stage, task, 100);
@@ -376,7 +378,7 @@ export class RenderEngine {
           rejectedFor = error.reason;
         } else {
           const code = error instanceof StageError ? error.code : error instanceof CircuitTimeoutError ? 'timeout' : 'error';
-          run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs: Date.now() - started, outcome: 'failed', error: describe(error), chaos: task.chaos?.mode });
+          run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs: Math.round(performance.now() - startedMono), outcome: 'failed', error: describe(error), chaos: task.chaos?.mode });
           run.emit({ type: 'stage_failed', shotId: run.shot.id, stage, circuit: breaker.name, attempt, error: describe(error), code, ...chaosField(task) });
           throw error;
         }

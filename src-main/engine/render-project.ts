@@ -69,6 +69,7 @@ export function relieveMemoryPressure(engine: RenderEngine, pool: Pick<WorkerPoo
 
 export async function renderProject(loaded: LoadedProject, options: RenderProjectOptions): Promise<RenderSummary> {
   const started = Date.now();
+  const startedMono = performance.now();
   const outDir = resolve(options.outDir);
   const workRoot = join(outDir, '.storycore-work', `${started}-${process.pid}`);
   const circuits = createEngineCircuits(options.circuitOptions);
@@ -123,7 +124,7 @@ export async function renderProject(loaded: LoadedProject, options: RenderProjec
         }
       }),
     );
-    return { ok: outcomes.every((o) => o.status === 'done'), outDir, shots: outcomes, circuits: circuits.stats(), elapsedMs: Date.now() - started };
+    return { ok: outcomes.every((o) => o.status === 'done'), outDir, shots: outcomes, circuits: circuits.stats(), elapsedMs: Math.round(performance.now() - startedMono) };
   } finally {
     clearInterval(keepAlive);
     monitor?.stop();

@@ -17,7 +17,8 @@ export class ShotRun {
   readonly job: ShotJob;
   readonly timeline: Timeline;
   readonly trace: ShotTrace;
-  private readonly started = Date.now();
+  /** Monotonic, so that a wall-clock step cannot make the elapsed time (and the ETA) negative or huge. */
+  private readonly started = performance.now();
   private readonly stagePercent: Record<StageName, number> = { frame_processing: 0, interpolation: 0, export: 0 };
   private readonly segmentPercent = new Map<number, number>();
 
@@ -29,7 +30,7 @@ export class ShotRun {
   }
 
   elapsedMs(): number {
-    return Date.now() - this.started;
+    return Math.round(performance.now() - this.started);
   }
 
   emit(event: EngineEvent): void {

@@ -33,7 +33,7 @@ class Subscriber {
   resources: ResourceSampleView | undefined;
   events: StudioEvent[] = [];
   dropped = 0;
-  /** When it was first found backed up, while it still is. */
+  /** When (performance.now()) it was first found backed up, while it still is. */
   backedUpSince: number | undefined;
 
   constructor(listener: (batch: EventBatch) => void, isBackedUp: () => boolean) {
@@ -133,8 +133,10 @@ export class EventBus {
         backedUp = true;
       }
       if (backedUp) {
-        s.backedUpSince ??= Date.now();
-        if (!s.needsSnapshot && Date.now() - s.backedUpSince >= this.options.snapshotAfterMs) {
+        // Monotonic: a wall-clock step forward must not cut a subscriber off early, nor one back keep it waiting.
+        const now = performance.now();
+        s.backedUpSince ??= now;
+        if (!s.needsSnapshot && now - s.backedUpSince >= this.options.snapshotAfterMs) {
           s.dropped += s.events.length;
           s.events = [];
           s.needsSnapshot = true;

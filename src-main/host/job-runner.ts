@@ -41,7 +41,8 @@ export class RunningJob {
   readonly controller = new AbortController();
   interruption: Interruption | undefined;
   readonly done: Promise<void>;
-  private lastWrite = 0;
+  /** performance.now() of the last progress written to the queue. */
+  private lastWrite = -Infinity;
   private last: Job | undefined;
   private readonly deps: JobRunnerDeps;
 
@@ -99,13 +100,15 @@ export class RunningJob {
     switch (event.type) {
       case 'progress': {
         // Progress arrives several times a second per job; the stream gets each, the database a few.
-        const now = Date.now();
+        // Paced on the monotonic clock: after the wall clock stepped back, a Date.now() pace would
+        // write nothing until it had caught up again (an hour, for an hour's step).
+        const now = performance.now();
         const progress = { stage: event.stage, progress: event.shotPercent, etaSeconds: event.etaSeconds };
         if (now - this.lastWrite >= PROGRESS_WRITE_MS || !this.last) {
           this.lastWrite = now;
           this.changed(queue.setProgress(this.id, progress));
         } else {
-          this.changed({ ...this.last, ...progress, updatedAt: now });
+          this.changed({ ...this.last, ...progress, updatedAt: Date.now() });
         }
         break;
       }

@@ -79,6 +79,8 @@ export class Studio {
   private readonly maxRunning: number;
   private state: QueueState;
   private closed = false;
+  /** Ends the circuits' line to the journal: a recovery timer may fire after the database is closed. */
+  private readonly stopJournaling: () => void;
 
   static async open(options: StudioOptions): Promise<Studio> {
     mkdirSync(options.dataDir, { recursive: true });
@@ -112,7 +114,7 @@ export class Studio {
     this.engine.setChaos(this.journal.getSetting('chaos', ChaosSettingSchema) ?? []);
 
     this.bus = new EventBus({ snapshot: () => this.snapshot(), circuitStats: (name) => (this.circuits.has(name) ? this.circuits.getBreaker(name).stats() : undefined) });
-    this.circuits.subscribe((event) => {
+    this.stopJournaling = this.circuits.subscribe((event) => {
       this.bus.circuitChanged(event.circuit);
       if (event.type === 'state_change') {
         const entry = { at: event.at, circuit: event.circuit, from: event.from, to: event.to, reason: event.reason };
@@ -386,6 +388,7 @@ export class Studio {
     this.monitor.stop();
     this.bus.close();
     await this.pool.close();
+    this.stopJournaling();
     this.queue.close();
   }
 }
