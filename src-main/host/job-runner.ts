@@ -2,7 +2,7 @@
  * Runs one queued job through the engine and keeps the queue and the event stream up to date while
  * it does: progress (throttled), blocked-by-circuit waits, degradations, and the end of the job.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, StudioEvent } from '../../src-preload/contract.ts';
 import { EmergencyStopError } from '../breaker/index.ts';
@@ -10,6 +10,7 @@ import { StoppedError } from '../engine/admission.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import type { Quality, Shot } from '../engine/model.ts';
 import type { RenderEngine } from '../engine/pipeline.ts';
+import type { PipelineTrace } from '../engine/trace.ts';
 import { resolveInside } from '../engine/project-io.ts';
 import type { RenderQueue } from '../queue/render-queue.ts';
 
@@ -26,8 +27,13 @@ export interface JobRunnerDeps {
 
 const PROGRESS_WRITE_MS = 250;
 
+/** Where finished renders live, one folder per job: the only folder the media doors serve. */
+export function rendersDir(dataDir: string): string {
+  return join(dataDir, 'renders');
+}
+
 export function jobDirs(dataDir: string, jobId: string) {
-  return { outDir: join(dataDir, 'renders', jobId), workDir: join(dataDir, 'work', jobId) };
+  return { outDir: join(rendersDir(dataDir), jobId), workDir: join(dataDir, 'work', jobId) };
 }
 
 /** Deletes everything a job wrote but did not finish: its scratch and its output folder. */
@@ -59,6 +65,7 @@ export class RunningJob {
   private async run(spec: { shot: Shot; baseDir: string | null }, quality: Quality): Promise<void> {
     const { engine, queue, dataDir } = this.deps;
     const { outDir, workDir } = jobDirs(dataDir, this.id);
+    let trace: PipelineTrace | undefined;
     try {
       const result = await engine.renderShot(spec.shot, {
         quality,
@@ -72,8 +79,8 @@ export class RunningJob {
           return full;
         },
         onEvent: (event) => this.onEngineEvent(event),
+        onTrace: (t) => (trace = t),
       });
-      const trace = await readFile(result.sidecar, 'utf8').then((text) => (JSON.parse(text) as { trace: unknown }).trace, () => null);
       await rm(workDir, { recursive: true, force: true });
       this.changed(queue.markDone(this.id, { output: result.output, sidecar: result.sidecar, trace }));
     } catch (error) {
@@ -89,7 +96,7 @@ export class RunningJob {
         this.changed(queue.requeue(this.id, why));
         this.deps.publish({ kind: 'log', level: 'warn', jobId: this.id, message: `interrupted (${why}): back in the queue, partial output deleted`, at: Date.now() });
       } else {
-        this.changed(queue.markFailed(this.id, { error: message }));
+        this.changed(queue.markFailed(this.id, { error: message, trace }));
       }
     }
   }
