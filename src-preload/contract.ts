@@ -11,7 +11,7 @@ import type { PipelineTrace } from '../src-main/engine/trace.ts';
 
 export type { CircuitState, CircuitStats, ConfigSnapshot, PipelineTrace };
 /** The shot and project schemas, for clients that validate a shot before they send it (the renderer's form). */
-export { EASINGS, FORMATS, GENERATORS, INTERPOLATIONS, MOVEMENTS, ProjectSchema, QUALITIES, ShotSchema, TRANSITIONS, describeIssues, formatPath } from '../src-main/engine/model.ts';
+export { EASINGS, FORMATS, GENERATORS, INTERPOLATIONS, KeyframeSchema, MOVEMENTS, ProjectSchema, QUALITIES, ShotSchema, TRANSITIONS, describeIssues, formatPath } from '../src-main/engine/model.ts';
 export type { ProjectInput } from '../src-main/engine/model.ts';
 
 // ── jobs ───────────────────────────────────────────────────────────────────
