@@ -48,6 +48,8 @@ export class RunningJob {
   interruption: Interruption | undefined;
   readonly done: Promise<void>;
   private lastWrite = 0;
+  /** Progress streamed but not yet written (writes are throttled), written before the job ends. */
+  private unsaved: { stage: Job['stage']; progress: number; etaSeconds: number | null } | undefined;
   private last: Job | undefined;
   private readonly deps: JobRunnerDeps;
 
@@ -96,6 +98,8 @@ export class RunningJob {
         this.changed(queue.requeue(this.id, why));
         this.deps.publish({ kind: 'log', level: 'warn', jobId: this.id, message: `interrupted (${why}): back in the queue, partial output deleted`, at: Date.now() });
       } else {
+        // A failed job keeps the stage and progress it reached: the last report, even one the throttle held back.
+        if (this.unsaved) queue.setProgress(this.id, this.unsaved);
         this.changed(queue.markFailed(this.id, { error: message, trace }));
       }
     }
@@ -110,8 +114,10 @@ export class RunningJob {
         const progress = { stage: event.stage, progress: event.shotPercent, etaSeconds: event.etaSeconds };
         if (now - this.lastWrite >= PROGRESS_WRITE_MS || !this.last) {
           this.lastWrite = now;
+          this.unsaved = undefined;
           this.changed(queue.setProgress(this.id, progress));
         } else {
+          this.unsaved = progress;
           this.changed({ ...this.last, ...progress, updatedAt: now });
         }
         break;
@@ -122,6 +128,14 @@ export class RunningJob {
       case 'stage_started': {
         const job = queue.get(this.id);
         if (job?.status === 'blocked') this.changed(queue.markUnblocked(this.id));
+        // The stage shows from its start, not from ffmpeg's first progress line (a stage that fails
+        // at once never prints one, and the job should still say where it failed).
+        const current = this.last ?? job;
+        if (current && current.stage !== event.stage) {
+          this.lastWrite = Date.now();
+          this.unsaved = undefined;
+          this.changed(queue.setProgress(this.id, { stage: event.stage, progress: current.progress, etaSeconds: current.etaSeconds }));
+        }
         break;
       }
       case 'degradation':

@@ -83,14 +83,16 @@ export function QueueTable({ send }: { send: Send }) {
         <table className="queue-table">
           <thead>
             <tr>
-              <th scope="col">Shot</th>
-              <th scope="col">Status</th>
-              <th scope="col">Stage</th>
-              <th scope="col">Progress</th>
-              <th scope="col">ETA</th>
-              <th scope="col" title="Attempts">Tries</th>
-              <th scope="col">Priority · order</th>
-              <th scope="col">Actions</th>
+              <th scope="col" className="col-shot">Shot</th>
+              <th scope="col" className="col-status">Status</th>
+              <th scope="col" className="col-stage">Stage</th>
+              <th scope="col" className="col-progress">Progress</th>
+              <th scope="col" className="col-eta">ETA</th>
+              <th scope="col" className="col-tries" title="Attempts">
+                Tries
+              </th>
+              <th scope="col" className="col-priority">Priority · order</th>
+              <th scope="col" className="col-actions">Actions</th>
             </tr>
           </thead>
           <tbody>

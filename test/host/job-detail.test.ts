@@ -57,6 +57,8 @@ describe('jobDetail', () => {
 
     const detail = (await send({ type: 'jobDetail', jobId: a!.id })) as JobDetail;
     expect(detail.media).toBeNull();
+    // It shows where it failed: the stage of its last report, even one the progress throttle held back.
+    expect(detail.job.stage).toBe('export');
     const exports = detail.trace!.attempts.filter((t) => t.stage === 'export');
     // The helper's retry policy allows two attempts.
     expect(exports.map((t) => [t.attempt, t.outcome, t.chaos])).toEqual([

@@ -69,8 +69,8 @@ describe('times and actions', () => {
     expect(formatSeconds(8.4)).toBe('8 s');
     expect(formatSeconds(125)).toBe('2 min 05 s');
     expect(formatSeconds(3780)).toBe('1 h 03 min');
-    expect(blockedCountdown({ blockedUntil: 10_500 }, 1_000)).toBe('retries in 10 s');
-    expect(blockedCountdown({ blockedUntil: 1_000 }, 2_000)).toBe('retrying now');
+    expect(blockedCountdown({ blockedUntil: 10_500 }, 1_000)).toBe('next try in 10 s');
+    expect(blockedCountdown({ blockedUntil: 1_000 }, 2_000)).toBe('trying again now');
     expect(blockedCountdown({ blockedUntil: null }, 0)).toBeNull();
   });
 

@@ -48,15 +48,12 @@ export const QueueRow = memo(function QueueRow({ job, act, onDetails, selected }
           </span>
         ) : null}
         {job.status === 'blocked' ? (
-          <small className="why">
-            {job.blockedBy ?? 'waiting for a circuit'}
-            {job.blockedUntil !== null ? (
-              <>
-                {' · '}
-                <BlockedCountdown until={job.blockedUntil} />
-              </>
-            ) : null}
-          </small>
+          <>
+            <small className="why" title={job.blockedBy ?? undefined}>
+              {job.blockedBy ?? 'waiting for a circuit'}
+            </small>
+            {job.blockedUntil !== null ? <BlockedCountdown until={job.blockedUntil} /> : null}
+          </>
         ) : null}
         {job.error && (job.status === 'failed' || job.status === 'queued') ? (
           <small className="why" title={job.error}>

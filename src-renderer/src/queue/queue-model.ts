@@ -71,7 +71,7 @@ export function formatMs(ms: number): string {
 export function blockedCountdown(job: Pick<Job, 'blockedUntil'>, now: number): string | null {
   if (job.blockedUntil === null) return null;
   const left = (job.blockedUntil - now) / 1000;
-  return left > 0 ? `retries in ${formatSeconds(Math.ceil(left))}` : 'retrying now';
+  return left > 0 ? `next try in ${formatSeconds(Math.ceil(left))}` : 'trying again now';
 }
 
 export const STATUS_LABEL: Record<JobStatus, { icon: string; label: string }> = {
