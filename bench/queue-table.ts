@@ -3,15 +3,16 @@
  * `node bench/queue-table.ts`.
  *
  * The real host in serve mode (child processes, their queues paused so nothing renders) and the
- * built renderer in Chromium, twice in this run: one host with 10 jobs (the peer), one with 1,000,
+ * built renderer in Chromium, twice in this run: one host with 50 jobs (the peer: one full page),
+ * one with 1,000,
  * each page in its own browser, measured in turns (5 rounds). While a page is measured, its host
  * changes the priority of one job every 50 ms (20 changes a second, the rate the event stream
  * batches at), so every batch re-sorts the queue and repaints rows, as live progress does.
  *
  * Printed for each: rows in the DOM, time from navigation to the first rows, p50/p95/max frame time
  * (requestAnimationFrame deltas) and long tasks (> 50 ms, Chromium's PerformanceObserver), then the
- * 1,000-job figures as ratios of the 10-job ones. A table that renders only one page keeps the ratio
- * near 1; one that rendered every row would grow with the queue.
+ * 1,000-job figures as ratios of the 50-job ones. Both show the same 50 rows, so a table that renders
+ * only one page keeps the ratio near 1; one that rendered every row would grow with the queue.
  *
  * BENCH_SECONDS sets each measurement's length (default 10); BENCH_JOBS the larger queue (default 1000).
  */
@@ -24,7 +25,8 @@ import { CHROMIUM_ARGS } from '../playwright.config.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
-const PEER_JOBS = 10;
+/** One full page: the peer shows as many rows as the big queue does, so the ratio is the cost of the queue's length alone. */
+const PEER_JOBS = 50;
 const TOKEN = 'bench-token-0123456789abcdef';
 const here = import.meta.dirname;
 

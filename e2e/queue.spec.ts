@@ -69,9 +69,9 @@ test('the demo renders: progress, every row done, the detail shows the trace and
   await expect
     .poll(async () => Math.max(...(await page.locator('[data-testid^="queue-row-"][data-status="running"] progress').evaluateAll((bars) => bars.map((b) => (b as HTMLProgressElement).value)))), { timeout: 60_000 })
     .toBeGreaterThan(0);
-  await page.getByRole('region', { name: 'Render queue' }).screenshot({ path: testInfo.outputPath('queue-running.png') });
+  await page.screenshot({ path: testInfo.outputPath('queue-running.png'), fullPage: true });
   for (const row of rows) await expect(row).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
-  await page.getByRole('region', { name: 'Render queue' }).screenshot({ path: testInfo.outputPath('queue-done.png') });
+  await page.screenshot({ path: testInfo.outputPath('queue-done.png'), fullPage: true });
 
   // The mp4 shot's detail: its shot, a trace of all three stages, the ffmpeg log tail, and the preview.
   const chart = demo.find((j) => j.shotId === 'chart_zoom')!;

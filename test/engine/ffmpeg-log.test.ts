@@ -60,7 +60,8 @@ describe('runFfmpeg log tail', () => {
     const logs: string[][] = [];
     const controller = new AbortController();
     const endless: FfmpegSpec = { stage: 'interpolation', inputs: [{ lavfi: 'nullsrc=s=16x16:r=1', options: ['-re'] }], output: '-', outputOptions: ['-f', 'null'] };
-    const run = runFfmpeg(endless, { signal: controller.signal, onSpawn: () => setTimeout(() => controller.abort(), 500), onLog: (lines) => logs.push(lines) });
+    // Killed once it is writing (its first progress line), so its opening lines are surely out.
+    const run = runFfmpeg(endless, { signal: controller.signal, onProgress: () => controller.abort(), onLog: (lines) => logs.push(lines) });
     expect((await failure(run)).code).toBe('canceled');
     expect(logs).toHaveLength(1);
     expect(logs[0]!.join('\n')).toMatch(/Output #0, null/);
