@@ -78,6 +78,8 @@ test('the demo renders: progress, every row done, the detail shows the trace and
   await page.getByTestId(`job-details-${chart.id}`).click();
   const detail = page.getByTestId('job-detail');
   await expect(detail).toBeVisible();
+  // The detail never covers or disables the Emergency Stop: a trial click checks it would land.
+  await page.getByTestId('emergency-stop').click({ trial: true });
   await expect(page.getByTestId('job-detail-status')).toHaveAttribute('data-status', 'done');
   await expect(detail).toContainText('3 s · 24 fps · 72 frames');
   const attempts = page.getByTestId('trace-attempt');

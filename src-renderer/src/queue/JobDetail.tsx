@@ -8,10 +8,13 @@ type Send = (command: Command) => Promise<CommandReply>;
 type Attempt = PipelineTrace['attempts'][number];
 
 /**
- * One job in full, in a modal dialog (Escape closes it): what it renders, its live state, the
- * pipeline trace (every attempt through its circuit, drills, degradations), the ffmpeg log tail of
- * the attempt picked, and the output to play. Fetched again when the job finishes, so a trace
- * appears the moment there is one.
+ * One job in full, in a dialog (Escape closes it): what it renders, its live state, the pipeline
+ * trace (every attempt through its circuit, drills, degradations), the ffmpeg log tail of the
+ * attempt picked, and the output to play. Fetched again when the job finishes, so a trace appears
+ * the moment there is one.
+ *
+ * Not modal: a modal dialog makes the rest of the page inert, and the Emergency Stop in the control
+ * bar must stay one press away in every view.
  */
 export function JobDetailDialog({ jobId, send, onClose }: { jobId: string; send: Send; onClose: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
@@ -23,7 +26,12 @@ export function JobDetailDialog({ jobId, send, onClose }: { jobId: string; send:
 
   useEffect(() => {
     const element = dialog.current;
-    if (element && !element.open) element.showModal();
+    if (element && !element.open) element.show();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') element?.close();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
   }, []);
 
   useEffect(() => {

@@ -43,9 +43,14 @@ export const QueueRow = memo(function QueueRow({ job, act, onDetails, selected }
           <span aria-hidden="true">{status.icon}</span> {status.label}
         </span>
         {job.degraded ? (
-          <span className="badge-degraded" data-testid={`degraded-${id}`} title={job.degraded.reason}>
-            ⚠ degraded: {job.degraded.from} → {job.degraded.to}
-          </span>
+          <>
+            <span className="badge-degraded" data-testid={`degraded-${id}`}>
+              ⚠ degraded: {job.degraded.from} → {job.degraded.to}
+            </span>
+            <small className="why" title={job.degraded.reason}>
+              {job.degraded.reason.split('\n')[0]}
+            </small>
+          </>
         ) : null}
         {job.status === 'blocked' ? (
           <>
