@@ -71,6 +71,24 @@ describe('jobDetail', () => {
     }
   });
 
+  it('gives an attempt that timed out the log of the ffmpeg that was killed for it', async () => {
+    const { send, job } = await setup();
+    await send({ type: 'configureCircuit', circuit: 'video_interpolation', patch: { timeoutMs: 1000 } });
+    await send({ type: 'setChaos', rules: [{ stage: 'interpolation', mode: 'hang' }] });
+    const [a] = (await send({ type: 'enqueue', project: tinyProject(['a']) })) as Job[];
+    await until(() => job(a!.id).status === 'done', 60_000, 'job done');
+    const detail = (await send({ type: 'jobDetail', jobId: a!.id })) as JobDetail;
+    const hung = detail.trace!.attempts.filter((t) => t.stage === 'interpolation' && t.outcome === 'failed');
+    expect(hung.length).toBeGreaterThan(0);
+    for (const attempt of hung) {
+      expect(attempt.error).toMatch(/timed out/);
+      // Recorded at the deadline; the log came later, from the worker that killed its ffmpeg.
+      // (Its lines depend on how far ffmpeg got in a second on a busy machine; the unit tests of the tail check lines.)
+      expect(attempt.ffmpegLog).toEqual([{ step: 'blend [chaos: hang]', lines: expect.any(Array) }]);
+    }
+    expect(detail.trace!.interpolation).toEqual({ requested: 'blend', used: 'duplicate' });
+  });
+
   it('shows a degradation on the job itself (the queue badge), in its trace, and again after a restart', async () => {
     const first = await openStudio();
     cleanup = () => first.cleanup();
