@@ -54,6 +54,9 @@ test('a hang drill opens the interpolation circuit; stopping it lets the probes 
   await expect(page.getByTestId('drill-banner')).toContainText('DRILL ACTIVE: interpolation=hang');
 
   await page.getByTestId('add-demo').click();
+  const rows = page.locator('[data-testid^="queue-row-"]');
+  await expect(rows).toHaveCount(before.size + 3);
+  const drilled = (await rows.evaluateAll((trs) => trs.map((r) => r.getAttribute('data-testid')!))).filter((id) => !before.has(id)).map((id) => id.replace('queue-row-', ''));
   await expect(card).toHaveAttribute('data-state', 'open', { timeout: 60_000 });
   await expect(page.getByTestId(`countdown-${CIRCUIT}`)).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('open.png'), fullPage: true });
@@ -73,4 +76,32 @@ test('a hang drill opens the interpolation circuit; stopping it lets the probes 
   expect(ids).toHaveLength(6);
   for (const id of ids) await expect(page.getByTestId(id)).toHaveAttribute('data-status', 'done', { timeout: 150_000 });
   await page.screenshot({ path: testInfo.outputPath('done.png'), fullPage: true });
+
+  // Each job's trace says what the drill did to it. A job whose interpolation hung shows those failed
+  // attempts, and then either the cheaper method it degraded to (also badged in its row) or the
+  // retry that got through once the drill was off; a job turned away by the open circuit degraded.
+  let hung = 0;
+  for (const jobId of drilled) {
+    await page.getByTestId(`job-details-${jobId}`).click();
+    await expect(page.getByTestId('trace-attempts')).toBeVisible();
+    const interpolation = page.locator('[data-testid="trace-attempt"][data-stage="interpolation"]');
+    const hangs = await interpolation.and(page.locator('[data-outcome="failed"][data-chaos="hang"]')).count();
+    const retriedOk = await interpolation.and(page.locator('[data-outcome="ok"]')).evaluateAll((trs) => trs.some((tr) => Number(tr.getAttribute('data-attempt')) > 1));
+    const degradations = await page.getByTestId('trace-degradation').count();
+    if (hangs > 0) {
+      hung++;
+      expect(degradations > 0 || retriedOk, `job ${jobId}: hung attempts, then a degradation or a successful retry`).toBe(true);
+      // The log shown is the last failed attempt's: the hung ffmpeg the timeout killed.
+      await expect(page.getByTestId('ffmpeg-log')).toContainText('[chaos: hang]');
+      if (hung === 1) await page.getByTestId('job-detail').screenshot({ path: testInfo.outputPath('drilled-trace.png') });
+    }
+    if (degradations > 0) {
+      await expect(page.getByTestId('trace-interpolation')).not.toContainText('used optical_flow');
+      await expect(page.getByTestId('trace-degradation').first()).toContainText('interpolation: optical_flow →');
+    }
+    await page.getByTestId('job-detail-close').click();
+    await expect(page.getByTestId('job-detail')).toHaveCount(0);
+    if (degradations > 0) await expect(page.getByTestId(`degraded-${jobId}`)).toContainText('degraded: optical_flow →');
+  }
+  expect(hung, 'at least one job ran its interpolation under the hang drill').toBeGreaterThan(0);
 });

@@ -9,7 +9,7 @@ import { app, BrowserWindow, Menu, Notification, protocol, screen, session, shel
 import { APP_NAME, APP_ORIGIN, APP_SCHEME } from './app-info.ts';
 import { UtilityWorkerSpawner } from './electron/utility-spawner.ts';
 import { buildMenu } from './electron/menu.ts';
-import { serveMedia } from './electron/media-protocol.ts';
+import { serveMedia, withDesktopMediaUrls } from './electron/media-protocol.ts';
 import { Studio, osUser } from './host/studio.ts';
 import { contentSecurityPolicy } from './shell/csp.ts';
 import { MEDIA_SCHEME } from './shell/media-path.ts';
@@ -85,7 +85,7 @@ async function start(): Promise<void> {
   const dataDir = join(app.getPath('userData'), 'studio');
   const studio = await Studio.open({ dataDir, demoProjectPath, spawner: new UtilityWorkerSpawner(workerPath) });
   const actor = osUser();
-  exposeStudioOverIpc(studio, actor);
+  exposeStudioOverIpc(withDesktopMediaUrls(studio), actor);
   // A first launch opens on the demo project, so a new user sees real renders and live circuits.
   if (Object.values(studio.queueCounts()).every((n) => n === 0)) await studio.execute({ type: 'enqueue', demo: true }, actor);
 

@@ -7,7 +7,7 @@
  */
 import { connectToParent } from './worker-channel.ts';
 import { runStage } from './engine/stages.ts';
-import { STAGE_ERROR_CODES, type FromWorker, type StageErrorCode, type StageTask, ToWorkerSchema } from './engine/tasks.ts';
+import { FFMPEG_LOG_RUNS, STAGE_ERROR_CODES, type FfmpegRunLog, type FromWorker, type StageErrorCode, type StageTask, ToWorkerSchema } from './engine/tasks.ts';
 
 /** Chaos 'crash' lets ffmpeg get going first, so the crash lands mid-stage with a live child. */
 const CRASH_AFTER_SPAWN_MS = 250;
@@ -69,13 +69,25 @@ function progressMessage(id: number, p: { percent: number; frames: number }): Fr
   return { type: 'progress', id, percent, frames };
 }
 
-function failedMessage(id: number, error: unknown, canceled: boolean): FromWorker {
+function failedMessage(id: number, error: unknown, canceled: boolean, ffmpegLog: FfmpegRunLog[]): FromWorker {
   const known = (STAGE_ERROR_CODES as readonly unknown[]).includes((error as { code?: unknown } | null)?.code);
   const message = error instanceof Error ? error.message : String(error);
   // A canceled task says so whatever ffmpeg's last words were; an error without a code is a bug
   // in the worker, not in the task, so it counts as the worker's failure (and may be retried).
   const code: StageErrorCode = canceled ? 'canceled' : known ? (error as { code: StageErrorCode }).code : 'worker_crashed';
-  return { type: 'failed', id, code, message: known ? message : `unexpected error in worker: ${message}` };
+  return { type: 'failed', id, code, message: known ? message : `unexpected error in worker: ${message}`, ffmpegLog };
+}
+
+/** The task's ffmpeg log tails, as many as a message may carry (the latest, which say how it ended). */
+function logCollector(): { add(log: FfmpegRunLog): void; runs: FfmpegRunLog[] } {
+  const runs: FfmpegRunLog[] = [];
+  return {
+    runs,
+    add(log) {
+      runs.push({ step: log.step.slice(0, 40), lines: log.lines });
+      if (runs.length > FFMPEG_LOG_RUNS) runs.shift();
+    },
+  };
 }
 
 function start(id: number, task: StageTask): void {
@@ -83,6 +95,7 @@ function start(id: number, task: StageTask): void {
   const running: Running = { id, controller, finished: Promise.resolve() };
   current = running;
   const crash = task.chaos?.mode === 'crash' ? crashDrill() : undefined;
+  const logs = logCollector();
   // Through then(), so that even a runStage that throws instead of rejecting ends in `failed`.
   const stage = Promise.resolve().then(() =>
     runStage(task, {
@@ -93,18 +106,19 @@ function start(id: number, task: StageTask): void {
         send({ type: 'spawned', id, pid });
         crash?.spawned();
       },
+      onFfmpegLog: logs.add,
     }),
   );
   running.finished = stage
     .then(
       (result) => {
         crash?.now();
-        send({ type: 'done', id, result });
+        send({ type: 'done', id, result: { ...result, ffmpegLog: logs.runs } });
       },
       (error: unknown) => {
         const canceled = controller.signal.aborted;
         if (!canceled) crash?.now();
-        send(failedMessage(id, error, canceled));
+        send(failedMessage(id, error, canceled, logs.runs));
       },
     )
     .finally(() => {

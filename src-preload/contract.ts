@@ -7,8 +7,12 @@ import { z } from 'zod';
 import type { CircuitState, CircuitStats, ConfigSnapshot } from '../src-main/breaker/types.ts';
 import { ProjectSchema, QUALITIES, ShotSchema } from '../src-main/engine/model.ts';
 import { CHAOS_MODES, STAGES } from '../src-main/engine/tasks.ts';
+import type { PipelineTrace } from '../src-main/engine/trace.ts';
 
-export type { CircuitState, CircuitStats, ConfigSnapshot };
+export type { CircuitState, CircuitStats, ConfigSnapshot, PipelineTrace };
+/** The shot and project schemas, for clients that validate a shot before they send it (the renderer's form). */
+export { EASINGS, FORMATS, GENERATORS, INTERPOLATIONS, KeyframeSchema, MOVEMENTS, ProjectSchema, QUALITIES, ShotSchema, TRANSITIONS, describeIssues, formatPath } from '../src-main/engine/model.ts';
+export type { ProjectInput } from '../src-main/engine/model.ts';
 
 // ── jobs ───────────────────────────────────────────────────────────────────
 
@@ -39,6 +43,63 @@ export interface Job {
   output: string | null;
   sidecar: string | null;
   error: string | null;
+  /**
+   * The latest degradation of the job's last run (a cheaper interpolation, a sequential fan-out), for
+   * the queue's badge; null or absent when it ran as asked. The trace in jobDetail has every one.
+   */
+  degraded?: JobDegradation | null;
+}
+
+export interface JobDegradation {
+  what: string;
+  from: string;
+  to: string;
+  reason: string;
+  at: number;
+}
+
+/** What the job detail view shows: the job, what it renders, how the render went, and its output to play. */
+export interface JobDetail {
+  job: Job;
+  /** The shot, summarised; null when its stored record no longer validates. */
+  spec: ShotSummary | null;
+  /** The pipeline trace, once the job has finished (done or failed); null before. */
+  trace: PipelineTrace | null;
+  /** Why a stored trace could not be shown, when it could not. */
+  traceProblem?: string;
+  media: JobMedia | null;
+  /** Why a done job has no media to play (its file is gone, say). */
+  mediaProblem?: string;
+}
+
+export interface ShotSummary {
+  shotId: string;
+  title: string | null;
+  durationS: number;
+  fps: number;
+  frames: number;
+  width: number;
+  height: number;
+  /** Each keyframe in words: "mandelbrot (seed 6)", "image keys/a.png". */
+  keyframes: string[];
+  camera: { movement: string; easing: string };
+  interpolation: { method: string; sourceFps: number; transition: string; transitionDuration: number };
+  format: string;
+  quality: (typeof QUALITIES)[number];
+}
+
+/** A done job's output, as the window can load it. */
+export interface JobMedia {
+  kind: 'video' | 'image';
+  /** The file inside the job's render folder, '/'-separated (a png sequence: its first frame). */
+  file: string;
+  mimeType: string;
+  /**
+   * Where the window loads it from, filled in by the door the command came through: a
+   * storycore-media: URL in the desktop app, a same-origin /media/ path in serve mode; null when
+   * that door serves no media.
+   */
+  url: string | null;
 }
 
 // ── commands ───────────────────────────────────────────────────────────────
@@ -83,6 +144,7 @@ export const COMMAND_TYPES = [
   'configureCircuit',
   'setChaos',
   'snapshot',
+  'jobDetail',
 ] as const;
 
 export const CommandSchema = z.discriminatedUnion(
@@ -118,6 +180,8 @@ export const CommandSchema = z.discriminatedUnion(
     z.object({ type: z.literal('configureCircuit'), circuit: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'circuit must be a circuit name'), patch: CircuitPatchSchema }).strict(),
     z.object({ type: z.literal('setChaos'), rules: z.array(ChaosRuleInputSchema).max(3) }).strict(),
     z.object({ type: z.literal('snapshot') }).strict(),
+    /** Answers with a JobDetail. */
+    z.object({ type: z.literal('jobDetail'), jobId }).strict(),
   ],
   { error: (issue): string | undefined => (issue.code === 'invalid_union' ? `unknown command type; known: ${COMMAND_TYPES.join(', ')}` : undefined) },
 );

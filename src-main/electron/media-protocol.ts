@@ -6,7 +6,14 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { mediaContentType, parseRange, resolveMediaRequest } from '../shell/media-path.ts';
+import { mediaContentType, mediaUrl, parseRange, resolveMediaRequest } from '../shell/media-path.ts';
+import { withMediaUrls } from '../transport/media-links.ts';
+import type { StudioPort } from '../transport/studio-port.ts';
+
+/** The studio as the desktop window sees it: job details name their output by this protocol. */
+export function withDesktopMediaUrls(studio: StudioPort): StudioPort {
+  return withMediaUrls(studio, mediaUrl);
+}
 
 export async function serveMedia(request: Request, roots: string[]): Promise<Response> {
   const resolved = resolveMediaRequest(request.url, roots);

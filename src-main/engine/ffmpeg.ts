@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, isAbsolute, join } from 'node:path';
 import Ffmpeg from 'fluent-ffmpeg';
-import { StageError, type StageName } from './tasks.ts';
+import { FFMPEG_LOG_LINE_MAX, FFMPEG_LOG_LINES, StageError, type StageName } from './tasks.ts';
 
 type StageLabel = StageName | 'unknown';
 
@@ -133,6 +133,11 @@ export interface RunOptions {
   durationS?: number;
   onProgress?(progress: FfmpegProgress): void;
   onSpawn?(pid: number): void;
+  /**
+   * Called once the run has ended (finished, failed or killed) with the last non-progress lines
+   * ffmpeg wrote to stderr: what the job detail shows as the run's log tail.
+   */
+  onLog?(lines: string[]): void;
 }
 
 export interface RunResult {
@@ -232,6 +237,11 @@ export function fluentArgs(spec: FfmpegSpec): string[] {
   return (fluentCommand(spec) as unknown as { _getArguments(): string[] })._getArguments();
 }
 
+/** The log tail a run reports: its last lines, each cut to a length a screen can show. */
+function logTail(lines: readonly string[]): string[] {
+  return lines.slice(-FFMPEG_LOG_LINES).map((line) => (line.length > FFMPEG_LOG_LINE_MAX ? `${line.slice(0, FFMPEG_LOG_LINE_MAX - 1)}…` : line));
+}
+
 /** Internal run that also hands back stderr's non-progress lines (for measureQuality). */
 async function execute(spec: FfmpegSpec, options: RunOptions): Promise<{ elapsedMs: number; lines: string[] }> {
   const { signal } = options;
@@ -252,7 +262,10 @@ async function execute(spec: FfmpegSpec, options: RunOptions): Promise<{ elapsed
       if (proc()) command.kill('SIGKILL');
       // else fluent is still probing capabilities; 'start' below kills it the moment it exists.
     };
-    const finish = () => signal?.removeEventListener('abort', onAbort);
+    const finish = () => {
+      signal?.removeEventListener('abort', onAbort);
+      options.onLog?.(logTail(lines));
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
 
     command.on('start', () => {

@@ -14,6 +14,7 @@ import type { InterpolationMethod, Quality, Shot } from './model.ts';
 import { DEFAULT_RETRY, type RetryPolicy, anySignal, backoffDelay, sleep } from './retry.ts';
 import type { ChaosMode, ExportTask, FrameTask, InterpolationTask, QualityMeasurement, StageName, StageResult, StageTask, Verification } from './tasks.ts';
 import { StageError } from './tasks.ts';
+import type { PipelineTrace } from './trace.ts';
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -48,6 +49,8 @@ export interface ShotJob {
   resolveAsset: (relative: string) => string;
   signal?: AbortSignal;
   onEvent?: EngineListener;
+  /** Called once, as the shot ends (done or failed), with its pipeline trace: the queue stores it with the job. */
+  onTrace?: (trace: PipelineTrace) => void;
 }
 
 export interface ShotResult {
@@ -78,6 +81,7 @@ export function exportPaths(shot: Shot, outDir: string): { output: string; sidec
 }
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const ffmpegLogOf = (error: unknown) => (error instanceof StageError ? error.ffmpegLog : undefined);
 
 export class RenderEngine {
   readonly circuits: CircuitManager;
@@ -135,9 +139,11 @@ export class RenderEngine {
       const paths = exportPaths(shot, job.outDir);
       await writeSidecar(paths.sidecar, run, exported);
       const elapsedMs = run.elapsedMs();
+      job.onTrace?.(run.trace.toJSON());
       run.emit({ type: 'shot_done', shotId: shot.id, output: paths.output, sidecar: paths.sidecar, elapsedMs });
       return { shotId: shot.id, output: paths.output, sidecar: paths.sidecar, verification: exported.verification, quality: exported.quality, elapsedMs };
     } catch (error) {
+      job.onTrace?.(run.trace.toJSON());
       run.emit({ type: 'shot_failed', shotId: shot.id, error: describe(error), elapsedMs: run.elapsedMs() });
       throw error;
     }
@@ -367,7 +373,7 @@ export class RenderEngine {
           { signal },
         );
         const elapsedMs = Math.round(performance.now() - startedMono);
-        run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs, outcome: 'ok', chaos: task.chaos?.mode });
+        run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs, outcome: 'ok', chaos: task.chaos?.mode, ffmpegLog: result.ffmpegLog });
         run.emit({ type: 'stage_finished', shotId: run.shot.id, stage, circuit: breaker.name, attempt, elapsedMs, detail, ...chaosField(task) });
         run.progress(stage, task, 100);
         return result;
@@ -378,7 +384,15 @@ export class RenderEngine {
           rejectedFor = error.reason;
         } else {
           const code = error instanceof StageError ? error.code : error instanceof CircuitTimeoutError ? 'timeout' : 'error';
-          run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs: Math.round(performance.now() - startedMono), outcome: 'failed', error: describe(error), chaos: task.chaos?.mode });
+          const record = run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs: Math.round(performance.now() - startedMono), outcome: 'failed', error: describe(error), chaos: task.chaos?.mode, ffmpegLog: ffmpegLogOf(error) });
+          // A timeout rejects at the deadline, before the worker has killed its ffmpeg and reported the
+          // log: add it to the record when it comes (long before the shot ends and the trace is read).
+          if (record.ffmpegLog === undefined && running) {
+            void running.then(
+              (late) => (record.ffmpegLog = late.ffmpegLog),
+              (late: unknown) => (record.ffmpegLog = ffmpegLogOf(late)),
+            );
+          }
           run.emit({ type: 'stage_failed', shotId: run.shot.id, stage, circuit: breaker.name, attempt, error: describe(error), code, ...chaosField(task) });
           throw error;
         }

@@ -86,6 +86,20 @@ export const QualitySchema = z.object({
 });
 export type QualityMeasurement = z.infer<typeof QualitySchema>;
 
+/** How much of each ffmpeg run's stderr a trace keeps: enough to see why, small enough to store per attempt. */
+export const FFMPEG_LOG_LINES = 20;
+export const FFMPEG_LOG_LINE_MAX = 400;
+/** Most ffmpeg runs one task reports (an export runs two: the encode and the quality measurement). */
+export const FFMPEG_LOG_RUNS = 8;
+
+/** One ffmpeg run's log tail: which step of the stage it was, and its last non-progress stderr lines. */
+export const FfmpegRunLogSchema = z.object({
+  step: z.string().max(40),
+  lines: z.array(z.string().max(FFMPEG_LOG_LINE_MAX)).max(FFMPEG_LOG_LINES),
+});
+export type FfmpegRunLog = z.infer<typeof FfmpegRunLogSchema>;
+const FfmpegLogSchema = z.array(FfmpegRunLogSchema).max(FFMPEG_LOG_RUNS);
+
 export const StageResultSchema = z.object({
   output: z.string(),
   /** ffmpeg wall time inside the worker, ms. */
@@ -94,6 +108,8 @@ export const StageResultSchema = z.object({
   timingsMs: z.object({ encode: z.number(), verify: z.number(), quality: z.number() }).optional(),
   verification: VerificationSchema.optional(),
   quality: QualitySchema.optional(),
+  /** The log tail of every ffmpeg run of the task, in order. */
+  ffmpegLog: FfmpegLogSchema.optional(),
 });
 export type StageResult = z.infer<typeof StageResultSchema>;
 
@@ -111,11 +127,14 @@ export type StageErrorCode = (typeof STAGE_ERROR_CODES)[number];
 export class StageError extends Error {
   readonly code: StageErrorCode;
   readonly stage: StageName | 'unknown';
-  constructor(code: StageErrorCode, stage: StageName | 'unknown', message: string) {
+  /** The log tail of the task's ffmpeg runs, when the worker reported them (a crashed worker reports none). */
+  readonly ffmpegLog: FfmpegRunLog[] | undefined;
+  constructor(code: StageErrorCode, stage: StageName | 'unknown', message: string, ffmpegLog?: FfmpegRunLog[]) {
     super(message);
     this.name = 'StageError';
     this.code = code;
     this.stage = stage;
+    this.ffmpegLog = ffmpegLog;
   }
   get retryable(): boolean {
     return this.code !== 'invalid_task' && this.code !== 'canceled';
@@ -138,7 +157,7 @@ export const FromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('spawned'), id: z.number().int(), pid: z.number().int() }),
   z.object({ type: z.literal('progress'), id: z.number().int(), percent: z.number().min(0).max(100), frames: z.number().int().nonnegative() }),
   z.object({ type: z.literal('done'), id: z.number().int(), result: StageResultSchema }),
-  z.object({ type: z.literal('failed'), id: z.number().int(), code: z.enum(STAGE_ERROR_CODES), message: z.string() }),
+  z.object({ type: z.literal('failed'), id: z.number().int(), code: z.enum(STAGE_ERROR_CODES), message: z.string(), ffmpegLog: FfmpegLogSchema.optional() }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);
 export type FromWorker = z.infer<typeof FromWorkerSchema>;

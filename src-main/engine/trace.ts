@@ -1,6 +1,11 @@
-/** A shot's pipeline trace, kept in its sidecar: what ran, how often, what degraded and why. */
+/**
+ * A shot's pipeline trace, kept in its sidecar and in the queue: what ran, how often, what degraded
+ * and why, and the tail of each attempt's ffmpeg log. PipelineTraceSchema reads a stored trace back
+ * (the queue keeps it as JSON, so it is checked like any input before a screen shows it).
+ */
+import { z } from 'zod';
 import type { ChaosRule } from './chaos.ts';
-import type { StageName } from './tasks.ts';
+import { CHAOS_MODES, FfmpegRunLogSchema, STAGES, type FfmpegRunLog, type StageName } from './tasks.ts';
 
 export interface AttemptRecord {
   stage: StageName;
@@ -12,6 +17,8 @@ export interface AttemptRecord {
   outcome: 'ok' | 'failed';
   error?: string;
   chaos?: string;
+  /** The log tail of each ffmpeg run of the attempt; absent when the worker reported none (it crashed). */
+  ffmpegLog?: FfmpegRunLog[];
 }
 
 export interface Degradation {
@@ -34,8 +41,10 @@ export class ShotTrace {
     this.interpolation = { requested, used: requested };
   }
 
-  attempt(record: AttemptRecord): void {
+  /** Records an attempt and returns the record, so a log that arrives later can still be added to it. */
+  attempt(record: AttemptRecord): AttemptRecord {
     this.attempts.push(record);
+    return record;
   }
 
   /** Wall time spent in each stage's attempts, ms (parallel segments overlap, so this is summed work). */
@@ -45,7 +54,7 @@ export class ShotTrace {
     return out;
   }
 
-  toJSON() {
+  toJSON(): PipelineTrace {
     return {
       chaos: this.chaos,
       fanOut: this.fanOut,
@@ -56,3 +65,29 @@ export class ShotTrace {
     };
   }
 }
+
+const stage = z.enum(STAGES);
+
+/** The trace as stored (sidecar, queue): what toJSON writes. Unknown fields are dropped, not refused, so older and newer builds can read each other's traces. */
+export const PipelineTraceSchema = z.object({
+  chaos: z.array(z.object({ stage, mode: z.enum(CHAOS_MODES), times: z.number().optional() })),
+  fanOut: z.enum(['parallel', 'sequential']),
+  interpolation: z.object({ requested: z.string(), used: z.string() }),
+  degradations: z.array(z.object({ stage, from: z.string(), to: z.string(), reason: z.string(), at: z.number() })),
+  attempts: z.array(
+    z.object({
+      stage,
+      circuit: z.string(),
+      attempt: z.number(),
+      detail: z.string().optional(),
+      startedAt: z.number(),
+      elapsedMs: z.number(),
+      outcome: z.enum(['ok', 'failed']),
+      error: z.string().optional(),
+      chaos: z.string().optional(),
+      ffmpegLog: z.array(FfmpegRunLogSchema).optional(),
+    }),
+  ),
+  stageTimingsMs: z.record(z.string(), z.number()),
+});
+export type PipelineTrace = z.infer<typeof PipelineTraceSchema>;

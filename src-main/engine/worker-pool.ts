@@ -342,7 +342,8 @@ export class WorkerPool {
     job.detach();
     // Whatever the worker's last word, a task the caller aborted ends as canceled.
     if (job.aborted && !('error' in outcome && outcome.error.code === 'canceled')) {
-      job.reject(new StageError('canceled', job.stage, 'canceled by the caller'));
+      const log = 'error' in outcome ? outcome.error.ffmpegLog : outcome.result.ffmpegLog;
+      job.reject(new StageError('canceled', job.stage, 'canceled by the caller', log));
     } else if ('error' in outcome) job.reject(outcome.error);
     else job.resolve(outcome.result);
     if (slot.releaseAfterJob) this.giveBack(slot);
@@ -422,7 +423,7 @@ export class WorkerPool {
         this.settle(slot, job, { result: message.result });
         return;
       case 'failed':
-        this.settle(slot, job, { error: new StageError(message.code, job.stage, message.message) });
+        this.settle(slot, job, { error: new StageError(message.code, job.stage, message.message, message.ffmpegLog) });
         return;
     }
   }

@@ -2,7 +2,7 @@
  * Runs one queued job through the engine and keeps the queue and the event stream up to date while
  * it does: progress (throttled), blocked-by-circuit waits, degradations, and the end of the job.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, StudioEvent } from '../../src-preload/contract.ts';
 import { EmergencyStopError } from '../breaker/index.ts';
@@ -10,6 +10,7 @@ import { StoppedError } from '../engine/admission.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import type { Quality, Shot } from '../engine/model.ts';
 import type { RenderEngine } from '../engine/pipeline.ts';
+import type { PipelineTrace } from '../engine/trace.ts';
 import { resolveInside } from '../engine/project-io.ts';
 import type { RenderQueue } from '../queue/render-queue.ts';
 
@@ -26,8 +27,13 @@ export interface JobRunnerDeps {
 
 const PROGRESS_WRITE_MS = 250;
 
+/** Where finished renders live, one folder per job: the only folder the media doors serve. */
+export function rendersDir(dataDir: string): string {
+  return join(dataDir, 'renders');
+}
+
 export function jobDirs(dataDir: string, jobId: string) {
-  return { outDir: join(dataDir, 'renders', jobId), workDir: join(dataDir, 'work', jobId) };
+  return { outDir: join(rendersDir(dataDir), jobId), workDir: join(dataDir, 'work', jobId) };
 }
 
 /** Deletes everything a job wrote but did not finish: its scratch and its output folder. */
@@ -43,6 +49,8 @@ export class RunningJob {
   readonly done: Promise<void>;
   /** performance.now() of the last progress written to the queue. */
   private lastWrite = -Infinity;
+  /** Progress streamed but not yet written (writes are throttled), written before the job ends. */
+  private unsaved: { stage: Job['stage']; progress: number; etaSeconds: number | null } | undefined;
   private last: Job | undefined;
   private readonly deps: JobRunnerDeps;
 
@@ -60,6 +68,7 @@ export class RunningJob {
   private async run(spec: { shot: Shot; baseDir: string | null }, quality: Quality): Promise<void> {
     const { engine, queue, dataDir } = this.deps;
     const { outDir, workDir } = jobDirs(dataDir, this.id);
+    let trace: PipelineTrace | undefined;
     try {
       const result = await engine.renderShot(spec.shot, {
         quality,
@@ -73,8 +82,8 @@ export class RunningJob {
           return full;
         },
         onEvent: (event) => this.onEngineEvent(event),
+        onTrace: (t) => (trace = t),
       });
-      const trace = await readFile(result.sidecar, 'utf8').then((text) => (JSON.parse(text) as { trace: unknown }).trace, () => null);
       await rm(workDir, { recursive: true, force: true });
       this.changed(queue.markDone(this.id, { output: result.output, sidecar: result.sidecar, trace }));
     } catch (error) {
@@ -90,7 +99,9 @@ export class RunningJob {
         this.changed(queue.requeue(this.id, why));
         this.deps.publish({ kind: 'log', level: 'warn', jobId: this.id, message: `interrupted (${why}): back in the queue, partial output deleted`, at: Date.now() });
       } else {
-        this.changed(queue.markFailed(this.id, { error: message }));
+        // A failed job keeps the stage and progress it reached: the last report, even one the throttle held back.
+        if (this.unsaved) queue.setProgress(this.id, this.unsaved);
+        this.changed(queue.markFailed(this.id, { error: message, trace }));
       }
     }
   }
@@ -106,8 +117,10 @@ export class RunningJob {
         const progress = { stage: event.stage, progress: event.shotPercent, etaSeconds: event.etaSeconds };
         if (now - this.lastWrite >= PROGRESS_WRITE_MS || !this.last) {
           this.lastWrite = now;
+          this.unsaved = undefined;
           this.changed(queue.setProgress(this.id, progress));
         } else {
+          this.unsaved = progress;
           this.changed({ ...this.last, ...progress, updatedAt: Date.now() });
         }
         break;
@@ -118,6 +131,14 @@ export class RunningJob {
       case 'stage_started': {
         const job = queue.get(this.id);
         if (job?.status === 'blocked') this.changed(queue.markUnblocked(this.id));
+        // The stage shows from its start, not from ffmpeg's first progress line (a stage that fails
+        // at once never prints one, and the job should still say where it failed).
+        const current = this.last ?? job;
+        if (current && current.stage !== event.stage) {
+          this.lastWrite = Date.now();
+          this.unsaved = undefined;
+          this.changed(queue.setProgress(this.id, { stage: event.stage, progress: current.progress, etaSeconds: current.etaSeconds }));
+        }
         break;
       }
       case 'degradation':

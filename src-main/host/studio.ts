@@ -33,8 +33,10 @@ import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
 import { openDatabase } from '../queue/database.ts';
 import { Journal } from '../queue/journal.ts';
 import { QueueError, RenderQueue } from '../queue/render-queue.ts';
+import { DegradationBook } from './degradations.ts';
 import { EventBus, type SubscribeOptions } from './event-bus.ts';
-import { RunningJob, discardPartials } from './job-runner.ts';
+import { jobDetail } from './job-detail.ts';
+import { RunningJob, discardPartials, rendersDir } from './job-runner.ts';
 import { ProcessRegistry } from './process-registry.ts';
 
 export interface StudioOptions {
@@ -76,6 +78,7 @@ export class Studio {
   private readonly registry: ProcessRegistry;
   private readonly options: StudioOptions;
   private readonly running = new Map<string, RunningJob>();
+  private readonly degradations = new DegradationBook();
   private readonly maxRunning: number;
   private state: QueueState;
   private closed = false;
@@ -146,6 +149,7 @@ export class Studio {
   private async recover(): Promise<void> {
     const reaped = this.registry.reapLeftovers();
     const interrupted = this.queue.recoverInterrupted();
+    this.degradations.seed(this.queue);
     await Promise.all(interrupted.map((job) => discardPartials(this.options.dataDir, job.id)));
     if (reaped.length || interrupted.length) {
       this.audit('system', 'recover', 'host restarted after an interruption', { reapedWorkers: reaped, requeuedJobs: interrupted.map((j) => j.id) });
@@ -189,11 +193,16 @@ export class Studio {
     return this.queue.counts();
   }
 
+  /** The folders the media doors may serve files from: the finished renders. */
+  mediaRoots(): string[] {
+    return [rendersDir(this.options.dataDir)];
+  }
+
   snapshot(): Snapshot {
     const sample = this.monitor.latest();
     return {
       at: Date.now(),
-      jobs: this.queue.list({ limit: 2000 }),
+      jobs: this.queue.list({ limit: 2000 }).map((job) => this.degradations.decorate(job)),
       circuits: this.circuits.stats(),
       queue: this.state,
       audit: this.journal.auditLog(200),
@@ -214,8 +223,11 @@ export class Studio {
         this.running.get(command.jobId)?.interrupt('canceled');
         return this.changed(job);
       }
-      case 'retry':
-        return this.changedAndPump(this.queue.retry(command.jobId));
+      case 'retry': {
+        const job = this.queue.retry(command.jobId);
+        this.degradations.clear(job.id); // the badge was about the run that failed
+        return this.changedAndPump(job);
+      }
       case 'setPriority':
         return this.changedAndPump(this.queue.setPriority(command.jobId, command.priority));
       case 'move':
@@ -247,6 +259,11 @@ export class Studio {
         return this.setChaos(command.rules, actor);
       case 'snapshot':
         return this.snapshot();
+      case 'jobDetail': {
+        const job = this.queue.get(command.jobId);
+        if (!job) throw new CommandError('not_found', `jobId: no job "${command.jobId}" in the queue; it may have been removed`);
+        return jobDetail(this.queue, this.degradations.decorate(job), rendersDir(this.options.dataDir));
+      }
     }
   }
 
@@ -269,7 +286,7 @@ export class Studio {
       shots.map((shot) => ({ projectName: project.name, shot, baseDir, quality: command.quality ?? shot.quality ?? project.quality, ...(command.priority !== undefined ? { priority: command.priority } : {}) })),
     );
     this.publish({ kind: 'log', level: 'info', jobId: null, message: `${actor} queued ${jobs.length} shot(s) of "${project.name}"`, at: Date.now() });
-    for (const job of jobs) this.bus.jobChanged(job);
+    for (const job of jobs) this.changed(job);
     this.pump();
     return jobs;
   }
@@ -330,17 +347,21 @@ export class Studio {
       if (!next) return;
       const spec = this.queue.getSpec(next.id);
       const job = this.queue.markRunning(next.id);
-      this.bus.jobChanged(job);
+      this.degradations.clear(job.id);
+      this.changed(job);
       if (!spec) {
-        this.bus.jobChanged(this.queue.markFailed(next.id, { error: 'the job record has no shot (database damaged?)' }));
+        this.changed(this.queue.markFailed(next.id, { error: 'the job record has no shot (database damaged?)' }));
         continue;
       }
       const runner = new RunningJob(job, spec, job.quality, {
         engine: this.engine,
         queue: this.queue,
         dataDir: this.options.dataDir,
-        jobChanged: (j) => this.bus.jobChanged(j),
-        publish: (e) => this.publish(e),
+        jobChanged: (j) => this.changed(j),
+        publish: (e) => {
+          if (e.kind === 'degradation' && e.jobId !== null) this.degradations.record(e.jobId, { what: e.what, from: e.from, to: e.to, reason: e.reason, at: e.at });
+          this.publish(e);
+        },
       });
       this.running.set(job.id, runner);
       void runner.done.finally(() => {
@@ -368,9 +389,11 @@ export class Studio {
     this.bus.publish(event);
   }
 
+  /** Every job the stream carries goes through here, to carry its degradation badge. */
   private changed(job: Job): Job {
-    this.bus.jobChanged(job);
-    return job;
+    const decorated = this.degradations.decorate(job);
+    this.bus.jobChanged(decorated);
+    return decorated;
   }
 
   private changedAndPump(job: Job): Job {

@@ -9,6 +9,8 @@ import type { Duplex } from 'node:stream';
 import { health, postCommand } from './api.ts';
 import { assertUsableToken, presentedCredential, tokenCookie, tokensEqual, withoutToken } from './auth.ts';
 import { allowedOrigins, browsableHost, isWildcardHost, originAllowed, urlHost } from './hosts.ts';
+import { serveMediaUrl, withMediaUrls } from './media-links.ts';
+import { serveRender } from './media-route.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import { sendJson, sendText, setSecurityHeaders } from './respond.ts';
 import { serveStatic } from './static-files.ts';
@@ -65,7 +67,9 @@ function refuseUpgrade(socket: Duplex, status: number, text: string): void {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { studio, token, rendererDir } = options;
+  const { token, rendererDir } = options;
+  // Job details name their output by this server's own media route.
+  const studio = withMediaUrls(options.studio, serveMediaUrl);
   const host = options.host ?? '127.0.0.1';
   const actor = options.tokenName ?? 'token';
   const maxPayloadBytes = options.maxPayloadBytes ?? 256 * 1024;
@@ -121,6 +125,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (only('POST')) await postCommand(req, res, studio, actor, maxPayloadBytes);
     } else if (pathname.startsWith('/api/')) {
       sendJson(req, res, 404, { ok: false, error: { code: 'not_found', message: `no endpoint ${pathname}; there are /api/health and /api/command` } });
+    } else if (pathname.startsWith('/media/') || (req.url ?? '').startsWith('/media/')) {
+      // Routed on the raw target too: "/media/render/../x" parses to "/media/x", and must be refused, not served as a page.
+      await serveRender(req, res, req.url ?? '', studio.mediaRoots?.() ?? []);
     } else if (pathname === '/metrics') {
       if (only('GET', 'HEAD')) await metrics(req, res);
     } else if (pathname === '/ws') {

@@ -6,4 +6,6 @@ export interface StudioPort {
   subscribe(listener: (batch: EventBatch) => void, options?: { isBackedUp?: () => boolean }): () => void;
   circuitStats(): Record<string, CircuitStats>;
   queueCounts(): Record<JobStatus, number>;
+  /** Absolute folders whose files the media route may serve (the finished renders); none when absent. */
+  mediaRoots?(): string[];
 }

@@ -1,77 +1,132 @@
-import type { Command, CommandReply, Job } from '../../src-preload/contract.ts';
+import { Suspense, lazy, useCallback, useMemo, useRef, useState } from 'react';
+import type { Command, CommandReply } from '../../src-preload/contract.ts';
+import { JobDetailDialog } from './queue/JobDetail.tsx';
+import { ProjectFileButton } from './queue/ProjectFileButton.tsx';
+import { FILTERS, type FilterName, countByStatus, pageOf, visibleJobs } from './queue/queue-model.ts';
+import { QueueRow } from './queue/QueueRow.tsx';
 import { useStudio } from './store.ts';
+import './queue/queue.css';
 
-const ORDER: Record<Job['status'], number> = { running: 0, blocked: 1, queued: 2, paused: 3, failed: 4, canceled: 5, done: 6 };
+type Send = (command: Command) => Promise<CommandReply>;
 
-/** The render queue: add the demo, watch progress, act on each job. */
-export function QueueTable({ send }: { send: (command: Command) => Promise<CommandReply> }) {
+// The form brings the contract's schemas (zod) with it: loaded when first opened, not with the window.
+const ShotForm = lazy(() => import('./queue/ShotForm.tsx').then((m) => ({ default: m.ShotForm })));
+
+/**
+ * The render queue: add shots (a form, a project file, the demo), watch each job, act on it, open
+ * its detail. Shows one page of rows at a time, so a queue of thousands costs what a page costs.
+ */
+export function QueueTable({ send }: { send: Send }) {
   const jobs = useStudio((s) => s.jobs);
   const queue = useStudio((s) => s.queue);
-  const rows = Object.values(jobs).sort((a, b) => ORDER[a.status] - ORDER[b.status] || b.priority - a.priority || a.position - b.position);
+  const [filter, setFilter] = useState<FilterName>('all');
+  const [pageIndex, setPageIndex] = useState(0);
+  const [adding, setAdding] = useState(false);
+  const [detailOf, setDetailOf] = useState<string | null>(null);
+
+  // The parent hands a new `send` on every render; rows are memoised, so they get one stable function.
+  const sendRef = useRef(send);
+  sendRef.current = send;
+  const stableSend = useCallback<Send>((command) => sendRef.current(command), []);
+  const act = useCallback((command: Command) => void sendRef.current(command), []);
+  const openDetail = useCallback((jobId: string) => setDetailOf(jobId), []);
+
+  const rows = useMemo(() => visibleJobs(jobs, filter), [jobs, filter]);
+  const counts = useMemo(() => countByStatus(jobs), [jobs]);
+  const page = pageOf(rows, pageIndex);
+
   return (
     <section aria-label="Render queue" className="queue">
-      <header>
+      <header className="queue-toolbar">
         <h2>Queue</h2>
-        <button type="button" data-testid="add-demo" onClick={() => void send({ type: 'enqueue', demo: true })}>
+        <span className="queue-counts" data-testid="queue-counts">
+          {counts.running + counts.blocked} running · {counts.queued + counts.paused} waiting · {counts.done} done
+          {counts.failed ? ` · ${counts.failed} failed` : ''}
+        </span>
+        <button type="button" data-testid="add-shot" aria-expanded={adding} onClick={() => setAdding(!adding)}>
+          {adding ? 'Close shot form' : 'Add shot…'}
+        </button>
+        <ProjectFileButton send={stableSend} />
+        <button type="button" data-testid="add-demo" onClick={() => act({ type: 'enqueue', demo: true })}>
           Add demo project
         </button>
-        <button type="button" data-testid="pause-queue" onClick={() => void send({ type: queue.paused ? 'resumeQueue' : 'pauseQueue' })}>
-          {queue.paused ? 'Resume queue' : 'Pause queue'}
+        <button type="button" data-testid="pause-queue" aria-pressed={queue.paused} onClick={() => act({ type: queue.paused ? 'resumeQueue' : 'pauseQueue' })}>
+          {queue.paused ? '▶ Resume queue' : '❚❚ Pause queue'}
         </button>
       </header>
-      <table>
-        <thead>
-          <tr>
-            <th>Shot</th>
-            <th>Status</th>
-            <th>Stage</th>
-            <th>Progress</th>
-            <th>ETA</th>
-            <th>Attempts</th>
-            <th>Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((job) => (
-            <tr key={job.id} data-testid={`queue-row-${job.id}`} data-status={job.status} data-shot={job.shotId}>
-              <td>{job.shotId}</td>
-              <td className={`status status-${job.status}`}>
-                {job.status}
-                {job.status === 'blocked' && job.blockedBy ? <small> ({job.blockedBy})</small> : null}
-                {job.error && job.status === 'failed' ? <small title={job.error}> {job.error.split('\n')[0]}</small> : null}
-              </td>
-              <td>{job.stage ?? '—'}</td>
-              <td>
-                <progress max={100} value={job.progress} /> {Math.round(job.progress)}%
-              </td>
-              <td>{job.etaSeconds === null || job.status !== 'running' ? '—' : `${job.etaSeconds}s`}</td>
-              <td>{job.attempts}</td>
-              <td className="actions">
-                {job.status === 'failed' || job.status === 'canceled' ? (
-                  <button type="button" onClick={() => void send({ type: 'retry', jobId: job.id })}>
-                    Retry
-                  </button>
-                ) : null}
-                {job.status === 'queued' || job.status === 'running' || job.status === 'blocked' ? (
-                  <button type="button" onClick={() => void send({ type: 'pauseJob', jobId: job.id })}>
-                    Pause
-                  </button>
-                ) : null}
-                {job.status === 'paused' ? (
-                  <button type="button" onClick={() => void send({ type: 'resumeJob', jobId: job.id })}>
-                    Resume
-                  </button>
-                ) : null}
-                {job.status !== 'done' && job.status !== 'canceled' && job.status !== 'failed' ? (
-                  <button type="button" onClick={() => void send({ type: 'cancel', jobId: job.id })}>
-                    Cancel
-                  </button>
-                ) : null}
-              </td>
+      {adding ? (
+        <Suspense fallback={<p className="hint">Loading the shot form…</p>}>
+          <ShotForm send={stableSend} onDone={() => setAdding(false)} />
+        </Suspense>
+      ) : null}
+      <div className="queue-filter">
+        <label>
+          Show{' '}
+          <select
+            data-testid="queue-filter"
+            value={filter}
+            onChange={(e) => {
+              setFilter(e.target.value as FilterName);
+              setPageIndex(0);
+            }}
+          >
+            {(Object.keys(FILTERS) as FilterName[]).map((name) => (
+              <option key={name} value={name}>
+                {FILTERS[name].label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <Pager page={page} onPage={setPageIndex} />
+      </div>
+      <div className="queue-scroll">
+        <table className="queue-table">
+          <thead>
+            <tr>
+              <th scope="col" className="col-shot">Shot</th>
+              <th scope="col" className="col-status">Status</th>
+              <th scope="col" className="col-stage">Stage</th>
+              <th scope="col" className="col-progress">Progress</th>
+              <th scope="col" className="col-eta">ETA</th>
+              <th scope="col" className="col-tries" title="Attempts">
+                Tries
+              </th>
+              <th scope="col" className="col-priority">Priority · order</th>
+              <th scope="col" className="col-actions">Actions</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {page.rows.map((job) => (
+              <QueueRow key={job.id} job={job} act={act} onDetails={openDetail} selected={job.id === detailOf} />
+            ))}
+          </tbody>
+        </table>
+        {page.total === 0 ? (
+          <p className="queue-empty" data-testid="queue-empty">
+            {filter === 'all' ? 'The queue is empty: add a shot, open a project file, or add the demo project.' : 'No jobs match this filter.'}
+          </p>
+        ) : null}
+      </div>
+      {detailOf ? <JobDetailDialog jobId={detailOf} send={stableSend} onClose={() => setDetailOf(null)} /> : null}
     </section>
+  );
+}
+
+function Pager({ page, onPage }: { page: ReturnType<typeof pageOf>; onPage: (index: number) => void }) {
+  if (page.count <= 1) {
+    return <span className="pager-summary" data-testid="queue-page">{page.total} job{page.total === 1 ? '' : 's'}</span>;
+  }
+  return (
+    <nav className="pager" aria-label="Queue pages">
+      <button type="button" data-testid="queue-prev" disabled={page.index === 0} onClick={() => onPage(page.index - 1)}>
+        ‹ Previous
+      </button>
+      <span className="pager-summary" data-testid="queue-page">
+        {page.first}–{page.last} of {page.total}
+      </span>
+      <button type="button" data-testid="queue-next" disabled={page.index >= page.count - 1} onClick={() => onPage(page.index + 1)}>
+        Next ›
+      </button>
+    </nav>
   );
 }

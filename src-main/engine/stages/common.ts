@@ -7,13 +7,20 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { runFfmpeg, type FfmpegProgress, type FfmpegSpec, type RunOptions, type RunResult } from '../ffmpeg.ts';
-import { StageError, type ChaosMode, type StageName } from '../tasks.ts';
+import { StageError, type ChaosMode, type FfmpegRunLog, type StageName } from '../tasks.ts';
 
 export interface StageContext {
   signal: AbortSignal;
   onProgress?(progress: FfmpegProgress): void;
   /** Called with each ffmpeg process id as soon as it is known (for monitoring and kill checks). */
   onSpawn?(pid: number): void;
+  /** Called with each ffmpeg run's log tail once that run has ended, whatever its outcome. */
+  onFfmpegLog?(log: FfmpegRunLog): void;
+}
+
+/** Runs options that hand a run's log tail to the stage context, labelled with its step. */
+export function logTo(ctx: StageContext, step: string): Pick<RunOptions, 'onLog'> {
+  return ctx.onFfmpegLog ? { onLog: (lines) => ctx.onFfmpegLog?.({ step, lines }) } : {};
 }
 
 /**
@@ -111,7 +118,7 @@ export async function runStageFfmpeg(
   spec: FfmpegSpec,
   ctx: StageContext,
   chaos: ChaosMode | undefined,
-  options: Pick<RunOptions, 'expectedFrames' | 'durationS'> & { band?: [number, number] } = {},
+  options: Pick<RunOptions, 'expectedFrames' | 'durationS'> & { band?: [number, number]; step?: string } = {},
 ): Promise<RunResult> {
   const [lo, hi] = options.band ?? [0, 100];
   return await runFfmpeg(applyChaos(spec, chaos), {
@@ -120,5 +127,7 @@ export async function runStageFfmpeg(
     durationS: chaos === 'hang' ? undefined : options.durationS,
     onSpawn: ctx.onSpawn,
     onProgress: ctx.onProgress && ((p) => ctx.onProgress?.({ percent: lo + ((hi - lo) * p.percent) / 100, frames: p.frames })),
+    // A drilled run's log is the drill's own command (a hang's null source, a fail's bad option): label it so.
+    ...logTo(ctx, chaos && chaos !== 'crash' ? `${options.step ?? spec.stage} [chaos: ${chaos}]` : (options.step ?? spec.stage)),
   });
 }

@@ -9,7 +9,7 @@ import { measureQuality, probe, type FfmpegSpec, type MediaRef } from '../ffmpeg
 import type { ExportFormat } from '../model.ts';
 import { QUALITY_PRESETS } from '../quality.ts';
 import { StageError, type ExportTask, type StageResult, type Verification } from '../tasks.ts';
-import { requireFile, runStageFfmpeg, writeVia, type StageContext } from './common.ts';
+import { logTo, requireFile, runStageFfmpeg, writeVia, type StageContext } from './common.ts';
 
 const STAGE = 'export';
 const PNG_PATTERN = 'frame_%05d.png';
@@ -70,7 +70,7 @@ export async function runExport(task: ExportTask, ctx: StageContext): Promise<St
   const chaos = task.chaos?.mode;
   return await writeVia(task.output, async (partial) => {
     if (task.format === 'png_sequence') await mkdir(partial, { recursive: true });
-    const encode = await runStageFfmpeg(exportEncodeSpec(task, partial), ctx, chaos, { expectedFrames: task.frames, band: [0, 80] });
+    const encode = await runStageFfmpeg(exportEncodeSpec(task, partial), ctx, chaos, { expectedFrames: task.frames, band: [0, 80], step: 'encode' });
     const ref = exportRef(task, partial);
     // Checks are timed apart from the encode, so that their cost can be told from the encode's.
     const verifyStart = performance.now();
@@ -87,6 +87,7 @@ export async function runExport(task: ExportTask, ctx: StageContext): Promise<St
       expectedFrames: task.frames,
       onSpawn: ctx.onSpawn,
       onProgress: ctx.onProgress && ((p) => ctx.onProgress?.({ percent: 80 + p.percent / 5, frames: p.frames })),
+      ...logTo(ctx, 'quality'),
     });
     const measureEnd = performance.now();
     return {

@@ -129,7 +129,7 @@ export async function runFrameProcessing(task: FrameTask, ctx: StageContext): Pr
   // Built before anything is written: an invalid task fails without touching the output folder.
   const spec = frameSpec(task);
   return await writeVia(task.output, async (partial) => {
-    const { elapsedMs } = await runStageFfmpeg({ ...spec, output: partial }, ctx, task.chaos?.mode, { expectedFrames: task.frames });
+    const { elapsedMs } = await runStageFfmpeg({ ...spec, output: partial }, ctx, task.chaos?.mode, { expectedFrames: task.frames, step: `segment ${task.segment}` });
     return { output: task.output, elapsedMs };
   });
 }

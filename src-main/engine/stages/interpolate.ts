@@ -74,7 +74,7 @@ export async function runInterpolation(task: InterpolationTask, ctx: StageContex
   task.inputs.forEach((path, i) => requireFile(path, STAGE, `segment ${i}`));
   const spec = interpolationSpec(task);
   return await writeVia(task.output, async (partial) => {
-    const { elapsedMs } = await runStageFfmpeg({ ...spec, output: partial }, ctx, task.chaos?.mode, { expectedFrames: task.frames });
+    const { elapsedMs } = await runStageFfmpeg({ ...spec, output: partial }, ctx, task.chaos?.mode, { expectedFrames: task.frames, step: task.method });
     return { output: task.output, elapsedMs };
   });
 }

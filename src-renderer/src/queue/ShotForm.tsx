@@ -1,0 +1,134 @@
+import { type FormEvent, type ReactNode, useState } from 'react';
+import { type Command, type CommandReply, EASINGS, FORMATS, GENERATORS, INTERPOLATIONS, MOVEMENTS, QUALITIES, TRANSITIONS } from '../../../src-preload/contract.ts';
+import { type FieldErrors, type ShotField, type ShotFormValues, buildEnqueue, defaultShotValues, hostErrorAt } from './shot-form-model.ts';
+
+type Send = (command: Command) => Promise<CommandReply>;
+
+let formsOpened = 0;
+
+/**
+ * One shot, checked by the contract's own schemas before anything is sent: each problem shows at its
+ * field, and nothing is queued until there are none. The host checks again, and a refusal it
+ * names a field for shows at that field too.
+ */
+export function ShotForm({ send, onDone }: { send: Send; onDone: () => void }) {
+  const [values, setValues] = useState<ShotFormValues>(() => defaultShotValues(++formsOpened));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+  const [queued, setQueued] = useState<string | null>(null);
+
+  const set = (field: ShotField) => (value: string) => {
+    setValues((v) => ({ ...v, [field]: value }));
+    // The message stays until the field changes, then it is the next submit's to judge.
+    if (errors[field]) setErrors((e) => ({ ...e, [field]: undefined }));
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (busy) return;
+    setQueued(null);
+    const built = buildEnqueue(values);
+    if ('errors' in built) {
+      setErrors(built.errors);
+      return;
+    }
+    setErrors({});
+    setBusy(true);
+    try {
+      const reply = await send(built.command);
+      if (!reply.ok) {
+        setErrors(hostErrorAt(reply.error));
+        return;
+      }
+      setQueued(`Queued ${values.id.trim()}.`);
+      setValues(defaultShotValues(++formsOpened));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const field = (name: ShotField, label: string, input: ReactNode) => <Field key={name} name={name} label={label} error={errors[name]} input={input} />;
+  const text = (name: ShotField, props: { inputMode?: 'decimal' | 'numeric'; placeholder?: string } = {}) => (
+    <input id={`shot-${name}`} data-testid={`shot-field-${name}`} value={values[name]} onChange={(e) => set(name)(e.target.value)} aria-invalid={errors[name] ? true : undefined} aria-describedby={errors[name] ? `shot-error-${name}` : undefined} {...props} />
+  );
+  const choice = (name: ShotField, options: readonly string[]) => (
+    <select id={`shot-${name}`} data-testid={`shot-field-${name}`} value={values[name]} onChange={(e) => set(name)(e.target.value)} aria-invalid={errors[name] ? true : undefined} aria-describedby={errors[name] ? `shot-error-${name}` : undefined}>
+      {options.map((o) => (
+        <option key={o} value={o}>
+          {o}
+        </option>
+      ))}
+    </select>
+  );
+
+  return (
+    <form className="shot-form panel" data-testid="shot-form" aria-label="Add a shot" onSubmit={submit} noValidate>
+      <fieldset>
+        <legend>Shot</legend>
+        {field('projectName', 'Project', text('projectName'))}
+        {field('id', 'Shot id', text('id'))}
+        {field('title', 'Title (optional)', text('title'))}
+        {field('duration', 'Duration (s)', text('duration', { inputMode: 'decimal' }))}
+        {field('fps', 'Frame rate (fps)', text('fps', { inputMode: 'numeric' }))}
+        {field('width', 'Width (px)', text('width', { inputMode: 'numeric' }))}
+        {field('height', 'Height (px)', text('height', { inputMode: 'numeric' }))}
+      </fieldset>
+      <fieldset>
+        <legend>Keyframes and camera</legend>
+        {field('generator', 'Generator', choice('generator', GENERATORS))}
+        {field('keyframeCount', 'Keyframes', text('keyframeCount', { inputMode: 'numeric' }))}
+        {field('seed', 'First seed', text('seed', { inputMode: 'numeric' }))}
+        {field('color', 'Colour (optional)', text('color', { placeholder: '#3366ff' }))}
+        {field('movement', 'Camera move', choice('movement', MOVEMENTS))}
+        {field('easing', 'Easing', choice('easing', EASINGS))}
+      </fieldset>
+      <fieldset>
+        <legend>Interpolation and export</legend>
+        {field('method', 'Interpolation', choice('method', INTERPOLATIONS))}
+        {field('sourceFps', 'Source fps', text('sourceFps', { inputMode: 'numeric' }))}
+        {field('transition', 'Transition', choice('transition', TRANSITIONS))}
+        {field('transitionDuration', 'Transition (s)', text('transitionDuration', { inputMode: 'decimal' }))}
+        {field('format', 'Format', choice('format', FORMATS))}
+        {field('quality', 'Quality', choice('quality', QUALITIES))}
+        {field('priority', 'Priority', text('priority', { inputMode: 'numeric', placeholder: '−100 to 100' }))}
+      </fieldset>
+      <div className="shot-form-actions">
+        <button type="submit" data-testid="shot-submit" disabled={busy}>
+          {busy ? 'Queueing…' : 'Queue shot'}
+        </button>
+        <button type="button" onClick={onDone}>
+          Close
+        </button>
+        {errors.form ? (
+          <p className="form-error" role="alert" data-testid="shot-error-form">
+            {errors.form}
+          </p>
+        ) : null}
+        {Object.values(errors).some(Boolean) && !errors.form ? (
+          <p className="form-error" role="alert" data-testid="shot-form-invalid">
+            Nothing was queued: fix the fields marked ✖ above.
+          </p>
+        ) : null}
+        {queued ? (
+          <p className="form-ok" role="status" data-testid="shot-queued">
+            {queued}
+          </p>
+        ) : null}
+      </div>
+    </form>
+  );
+}
+
+function Field({ name, label, error, input }: { name: ShotField; label: string; error: string | undefined; input: ReactNode }) {
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}`}>
+      <label htmlFor={`shot-${name}`}>{label}</label>
+      {input}
+      {error ? (
+        <p className="field-error" id={`shot-error-${name}`} data-testid={`shot-error-${name}`}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
