@@ -2,7 +2,8 @@
  * `npm test`: builds, runs the unit and integration tests (vitest), then the e2e specs (Playwright) against the build,
  * then one plain total line, `N passed, N failed, N skipped`, with the reason of every skip.
  * Both suites always run, so one failing does not hide the other's count; the exit code is non-zero
- * if either failed or if no test ran at all.
+ * if either failed or if no test ran at all. `npm test -- --chaos` (what CI runs) adds the chaos suite
+ * (test/chaos, several minutes of killed processes and floods) to the same total.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,9 +26,9 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): number {
   return result.status ?? 1;
 }
 
-function vitest(): Tally {
-  const file = join(scratch, 'vitest.json');
-  const status = run(['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${file}`]);
+function vitest(name: string, extra: string[] = []): Tally {
+  const file = join(scratch, `${name}.json`);
+  const status = run(['vitest', 'run', ...extra, '--reporter=default', '--reporter=json', `--outputFile.json=${file}`]);
   const tally: Tally = { passed: 0, failed: 0, skipped: 0, skips: [], ok: status === 0 };
   if (!existsSync(file)) return { ...tally, failed: 1, ok: false, skips: ['vitest wrote no report'] };
   const report = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -85,15 +86,12 @@ if (run(['electron-vite', 'build', '--logLevel', 'warn']) !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
-const unit = vitest();
-const e2e = playwright();
+const suites: [string, Tally][] = [['vitest', vitest('vitest')], ['playwright', playwright()]];
+if (process.argv.includes('--chaos')) suites.push(['chaos', vitest('chaos', ['--config', 'vitest.chaos.config.ts'])]);
 rmSync(scratch, { recursive: true, force: true });
 
-const passed = unit.passed + e2e.passed;
-const failed = unit.failed + e2e.failed;
-const skipped = unit.skipped + e2e.skipped;
-for (const why of [...unit.skips, ...e2e.skips]) console.log(`skipped: ${why}`);
-console.log(`vitest: ${unit.passed} passed, ${unit.failed} failed, ${unit.skipped} skipped`);
-console.log(`playwright: ${e2e.passed} passed, ${e2e.failed} failed, ${e2e.skipped} skipped`);
-console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exitCode = unit.ok && e2e.ok && failed === 0 && passed > 0 ? 0 : 1;
+const sum = (key: 'passed' | 'failed' | 'skipped') => suites.reduce((n, [, t]) => n + t[key], 0);
+for (const [, t] of suites) for (const why of t.skips) console.log(`skipped: ${why}`);
+for (const [name, t] of suites) console.log(`${name}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
+console.log(`${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
+process.exitCode = suites.every(([, t]) => t.ok) && sum('failed') === 0 && sum('passed') > 0 ? 0 : 1;

@@ -223,6 +223,12 @@ function circuits(argv: string[], out: (line: string) => void): number {
 
 const isEntry = process.argv[1] !== undefined && import.meta.filename === realpathSync(process.argv[1]);
 if (isEntry) {
+  // Whoever reads our output may go first (a closed pipe, `| head`): that ends the output, not the host.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   runCli(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

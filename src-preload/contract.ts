@@ -158,7 +158,7 @@ export const CommandSchema = z.discriminatedUnion(
         projectPath: z.string().min(1).max(4096).optional(),
         project: ProjectSchema.optional(),
         /** Only these shots of the project; all when left out. */
-        shotIds: z.array(ShotSchema.shape.id).max(500).optional(),
+        shotIds: z.array(ShotSchema.shape.id).min(1, 'shotIds must name at least one shot; leave it out to queue them all').max(500).optional(),
         quality: z.enum(QUALITIES).optional(),
         priority: priority.optional(),
       })

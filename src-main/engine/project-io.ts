@@ -2,7 +2,7 @@
  * Reading a project file: size-capped, JSON-checked, schema-validated, and every keyframe image
  * resolved inside the project folder and checked to exist. Errors name the field and the fix.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { MAX_JSON_DEPTH, lineColumn, nestingBeyond, syntaxErrorOffset } from './json-text.ts';
 import { type Project, ProjectError, parseProject } from './model.ts';
@@ -61,7 +61,14 @@ export async function loadProject(file: string): Promise<LoadedProject> {
           return;
         }
         const found = await stat(full).catch(() => undefined);
-        if (!found?.isFile()) problems.push(`${where}: file not found: ${keyframe.image} — put the image there or fix the path (relative to project.json)`);
+        if (!found?.isFile()) {
+          problems.push(`${where}: file not found: ${keyframe.image} — put the image there or fix the path (relative to project.json)`);
+          return;
+        }
+        // The path check above is lexical; a symlink inside the folder could still lead out of it.
+        const [realBase, real] = await Promise.all([realpath(baseDir), realpath(full)]);
+        const rel = relative(realBase, real);
+        if (rel.startsWith(`..${sep}`) || isAbsolute(rel)) problems.push(`${where}: "${keyframe.image}" is a link that leads out of the project folder — copy the image into the folder instead`);
       }),
     ),
   );
