@@ -12,10 +12,12 @@ const ago = (end: number) => (at: number) => {
   const s = Math.round((end - at) / 1000);
   return s <= 0 ? 'now' : `−${s >= 60 ? `${Math.round(s / 60)} min` : `${s} s`}`;
 };
-const latest = (points: ResourcePoint[], pick: (p: ResourcePoint) => number | null) => {
+/** The newest reading with its unit, or why there is none. */
+const latest = (points: ResourcePoint[], pick: (p: ResourcePoint) => number | null, unit: string) => {
   const last = points[points.length - 1];
-  const value = last ? pick(last) : null;
-  return value === null ? 'not measured' : value.toFixed(value >= 100 ? 0 : 1);
+  if (!last) return 'no sample yet';
+  const value = pick(last);
+  return value === null ? 'not measured' : `${value.toFixed(value >= 100 ? 0 : 1)}${unit === '%' ? '%' : ` ${unit}`}`;
 };
 
 /** One metric per role over the last five minutes. A null point is a gap in the line, never a zero. */
@@ -23,7 +25,7 @@ const RoleChart = memo(function RoleChart({ title, unit, points, pick, testId }:
   const palette = usePalette();
   const end = points[points.length - 1]?.at ?? 0;
   const data = points.map((p) => ({ at: p.at, ...Object.fromEntries(ROLES.map((r) => [r, pick(p, r)])) }));
-  const summary = ROLES.map((r) => `${ROLE_LABEL[r]} ${latest(points, (p) => pick(p, r))}${unit === '%' ? '%' : ` ${unit}`}`).join(', ');
+  const summary = ROLES.map((r) => `${ROLE_LABEL[r]} ${latest(points, (p) => pick(p, r), unit)}`).join(', ');
   return (
     <figure className="resource-chart" data-testid={testId} data-points={points.length}>
       <figcaption>
@@ -46,8 +48,7 @@ const RoleChart = memo(function RoleChart({ title, unit, points, pick, testId }:
             <svg width="16" height="6" className="legend-swatch" aria-hidden="true">
               <line x1="0" y1="3" x2="16" y2="3" stroke={palette[r]} strokeWidth="2" strokeDasharray={DASH[r]} />
             </svg>
-            {ROLE_LABEL[r]} {latest(points, (p) => pick(p, r))}
-            {unit === '%' ? '%' : ` ${unit}`}
+            {ROLE_LABEL[r]} {latest(points, (p) => pick(p, r), unit)}
           </li>
         ))}
       </ul>

@@ -30,8 +30,9 @@ export const Sparkline = memo(function Sparkline({ name }: { name: string }) {
         <LineChart responsive style={{ width: '100%', height: 44 }} data={data} margin={{ top: 2, right: 2, bottom: 2, left: 2 }} accessibilityLayer={false}>
           <XAxis dataKey="at" type="number" domain={[end - SPARK_POINTS * 1000, end]} hide allowDataOverflow />
           <YAxis hide domain={[0, (max: number) => Math.max(1, max)]} />
-          {SERIES.map((s) => (
-            <Line key={s.key} dataKey={s.key} stroke={palette[s.key]} strokeDasharray={DASH[s.key]} strokeWidth={1.5} dot={false} isAnimationActive={false} type="linear" />
+          {/* Calls drawn last, on top: at zero every line overlaps and the baseline should read as calls. */}
+          {[...SERIES].reverse().map((s) => (
+            <Line key={s.key} className={`series-${s.key}`} dataKey={s.key} stroke={palette[s.key]} strokeDasharray={DASH[s.key]} strokeWidth={1.5} dot={false} isAnimationActive={false} type="linear" />
           ))}
         </LineChart>
       </div>
@@ -41,9 +42,10 @@ export const Sparkline = memo(function Sparkline({ name }: { name: string }) {
             <svg width="16" height="6" className="legend-swatch">
               <line x1="0" y1="3" x2="16" y2="3" stroke={palette[s.key]} strokeWidth="2" strokeDasharray={DASH[s.key]} />
             </svg>
-            {s.label} {last ? `${fmtRate(last[s.key])}/s` : '—'}
+            {s.label} {last ? fmtRate(last[s.key]) : '—'}
           </li>
         ))}
+        <li>per s</li>
       </ul>
     </div>
   );
