@@ -1,4 +1,4 @@
-import { memo, useEffect, useState } from 'react';
+import { memo, useSyncExternalStore } from 'react';
 import type { CircuitStats } from '../../src-preload/contract.ts';
 import { Gauge, type Tone } from './dashboard/Gauge.tsx';
 import { Sparkline } from './dashboard/Sparkline.tsx';
@@ -19,14 +19,35 @@ export function troubleRank(c: CircuitStats): number {
   return { forced_open: 0, open: 1, half_open: 2, disabled: 3, closed: 4 }[c.state];
 }
 
+/**
+ * One shared 250 ms clock for every countdown on screen: open circuits update in the same frame
+ * instead of each on its own timer (under load several circuits are open at once).
+ */
+const countdownClock = {
+  ticks: 0,
+  listeners: new Set<() => void>(),
+  timer: undefined as ReturnType<typeof setInterval> | undefined,
+  subscribe(listener: () => void): () => void {
+    countdownClock.listeners.add(listener);
+    countdownClock.timer ??= setInterval(() => {
+      countdownClock.ticks++;
+      for (const l of countdownClock.listeners) l();
+    }, 250);
+    return () => {
+      countdownClock.listeners.delete(listener);
+      if (countdownClock.listeners.size === 0) {
+        clearInterval(countdownClock.timer);
+        countdownClock.timer = undefined;
+      }
+    };
+  },
+};
+const noSubscription = () => () => {};
+
+/** The time now, re-rendering on the shared clock while `active`. */
 function useNow(active: boolean): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), 250);
-    return () => clearInterval(timer);
-  }, [active]);
-  return now;
+  useSyncExternalStore(active ? countdownClock.subscribe : noSubscription, () => (active ? countdownClock.ticks : 0));
+  return Date.now();
 }
 
 const fmt = (ms: number | null) => (ms === null ? '—' : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);

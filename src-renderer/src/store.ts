@@ -43,7 +43,12 @@ export interface StudioState {
   clockOffsetMs: number;
   /** Epoch ms of the last 1 s sample: what time-based views (timeline) re-render on. */
   tick: number;
+  /** Set once the circuit cards are on screen; the sections below the fold mount after it. */
+  firstPaintDone: boolean;
+  markFirstPaint(): void;
   applyBatch(batch: EventBatch): void;
+  /** Several batches in order, as one update: one render however many arrived. */
+  applyBatches(batches: readonly EventBatch[]): void;
   sampleTick(now: number): void;
   setConnection(state: ConnectionState, detail?: string): void;
   setError(message: string | undefined): void;
@@ -66,7 +71,16 @@ export const useStudio = create<StudioState>((set) => ({
   resourceSeries: [],
   clockOffsetMs: 0,
   tick: Date.now(),
+  firstPaintDone: false,
+  markFirstPaint: () => set({ firstPaintDone: true }),
   applyBatch: (batch) => set((state) => applyBatchTo(state, batch, Date.now())),
+  applyBatches: (batches) =>
+    set((state) => {
+      const now = Date.now();
+      let next: Data = state;
+      for (const batch of batches) next = { ...next, ...applyBatchTo(next, batch, now) };
+      return next;
+    }),
   sampleTick: (now) => set((state) => sampleAt(state, now)),
   setConnection: (connection, connectionDetail) => set({ connection, connectionDetail }),
   setError: (lastError) => set({ lastError }),

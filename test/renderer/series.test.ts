@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendCapped, ratesBetween } from '../../src-renderer/src/dashboard/series.ts';
+import { appendCapped, ratesBetween, sparkPath } from '../../src-renderer/src/dashboard/series.ts';
 import { missingReadings, resourcePoint } from '../../src-renderer/src/dashboard/resources.ts';
 import type { ResourceSampleView } from '../../src-preload/contract.ts';
 
@@ -48,5 +48,22 @@ describe('resourcePoint', () => {
     expect(resourcePoint(failed).cpu).toEqual({ host: null, worker: null, ffmpeg: null });
     expect(missingReadings(failed)).toEqual(['whole sample: resource_monitoring is open']);
     expect(missingReadings(sample)).toEqual(['worker 3: first sample']);
+  });
+});
+
+describe('sparkPath', () => {
+  const point = (at: number, calls: number) => ({ at, calls, failures: 0, timeouts: 0, rejections: 0 });
+
+  it('puts the newest sample at the right edge, one unit a second, scaled to the box', () => {
+    expect(sparkPath([point(1000, 0), point(2000, 10)], 'calls', 10, 120, 40)).toBe('M119.0,39.0L120.0,1.0');
+  });
+
+  it('breaks the line over a hole in the data instead of bridging it', () => {
+    expect(sparkPath([point(1000, 5), point(2000, 5), point(6000, 5)], 'calls', 10, 120, 40)).toBe('M115.0,20.0L116.0,20.0M120.0,20.0');
+  });
+
+  it('draws nothing without samples and clips values above the scale', () => {
+    expect(sparkPath([], 'calls', 10)).toBe('');
+    expect(sparkPath([point(1000, 50)], 'calls', 10, 120, 40)).toBe('M120.0,1.0');
   });
 });

@@ -1,6 +1,7 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import type { Command, CommandReply } from '../../../src-preload/contract.ts';
 import { describeDrill } from '../DrillsPanel.tsx';
+import { clockTime } from '../format.ts';
 import { useStudio } from '../store.ts';
 import { describeResume, resumePlan } from './plans.ts';
 import { ResetConfirm } from './ResetControl.tsx';
@@ -50,7 +51,7 @@ export function ControlBar({ send, children }: { send: Send; children?: ReactNod
         </span>
         {queue.stopped ? (
           <span className="stopped-banner" role="status" data-testid="stopped-banner">
-            ■ STOPPED ({queue.stopped.scope === 'immediate' ? 'immediately' : 'after current'}) at {new Date(queue.stopped.at).toLocaleTimeString()}: {queue.stopped.reason}. Reset to re-arm.
+            ■ STOPPED ({queue.stopped.scope === 'immediate' ? 'immediately' : 'after current'}) at {clockTime(queue.stopped.at)}: {queue.stopped.reason}. Reset to re-arm.
           </span>
         ) : queue.paused ? (
           <span className="paused-banner" role="status" data-testid="paused-banner">

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import type { StudioEvent } from '../../../src-preload/contract.ts';
+import { clockTime } from '../format.ts';
 import { useStudio } from '../store.ts';
 
 type Kind = StudioEvent['kind'];
@@ -93,7 +94,7 @@ export function EventLog() {
       <ol aria-live="off">
         {shown.map((e) => (
           <li key={keyOf(e)} className={`log-${e.kind}${e.kind === 'log' ? ` log-${e.level}` : ''}`} data-kind={e.kind}>
-            <time>{new Date(atOf(e)).toLocaleTimeString()}</time> {describeEvent(e)}
+            <time>{clockTime(atOf(e))}</time> {describeEvent(e)}
           </li>
         ))}
         {shown.length === 0 ? <li className="muted">{log.length ? 'No event matches these filters.' : 'No events yet.'}</li> : null}

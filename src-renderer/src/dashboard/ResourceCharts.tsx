@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { clockTime } from '../format.ts';
 import { useStudio } from '../store.ts';
 import { DASH, usePalette } from './palette.ts';
 import { RESOURCE_POINTS, ROLES, type ResourcePoint, type Role, missingReadings } from './resources.ts';
@@ -36,7 +37,7 @@ const RoleChart = memo(function RoleChart({ title, unit, points, pick, testId }:
           <CartesianGrid stroke={palette.grid} strokeDasharray="2 3" vertical={false} />
           <XAxis dataKey="at" type="number" domain={[end - WINDOW_MS, end]} allowDataOverflow tickFormatter={ago(end)} tick={{ fontSize: 10, fill: palette.muted }} stroke={palette.grid} tickCount={6} />
           <YAxis width={36} tick={{ fontSize: 10, fill: palette.muted }} stroke={palette.grid} domain={[0, (max: number) => Math.max(unit === '%' ? 10 : 64, Math.ceil(max))]} />
-          <Tooltip isAnimationActive={false} labelFormatter={(at) => new Date(Number(at)).toLocaleTimeString()} />
+          <Tooltip isAnimationActive={false} labelFormatter={(at) => clockTime(Number(at))} />
           {ROLES.map((r) => (
             <Line key={r} dataKey={r} name={ROLE_LABEL[r]} stroke={palette[r]} strokeDasharray={DASH[r]} strokeWidth={1.5} dot={false} isAnimationActive={false} connectNulls={false} type="linear" />
           ))}

@@ -1,4 +1,5 @@
 import { STATE_ICON, STATE_LABEL, troubleRank } from '../CircuitCard.tsx';
+import { clockTime } from '../format.ts';
 import { useStudio } from '../store.ts';
 import { type Band, type BandState, TIMELINE_MS, slotBands, stateBands, timePerState } from './timeline.ts';
 
@@ -16,7 +17,6 @@ function duration(ms: number): string {
   return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
 }
 
-const clock = (at: number) => new Date(at).toLocaleTimeString();
 
 /**
  * State bands per circuit over the last 15 minutes. Re-renders on the store's 1 s tick only: a live
@@ -28,7 +28,9 @@ export function Timeline() {
   useStudio((s) => Object.keys(s.circuits).length);
   // Read, not selected: history changes with every batch under load; the tick decides when to draw.
   const { history, circuits, clockOffsetMs } = useStudio.getState();
-  const to = tick + clockOffsetMs;
+  // The render's own time, not the tick's: a render between ticks (a parent re-rendered) must still
+  // include the transitions that just arrived, or the new state would be drawn over the whole window.
+  const to = Math.max(tick, Date.now()) + clockOffsetMs;
   const from = to - TIMELINE_MS;
   const rows = Object.values(circuits).sort((a, b) => troubleRank(a) - troubleRank(b) || a.name.localeCompare(b.name));
   return (
@@ -60,7 +62,7 @@ export function Timeline() {
                     key={b.start}
                     className={`band band-${b.state}`}
                     style={{ left: `${((b.start - from) / TIMELINE_MS) * 100}%`, width: `${((b.end - b.start) / TIMELINE_MS) * 100}%` }}
-                    title={`${bandLabel(b.state)} ${clock(b.start)} – ${clock(b.end)}`}
+                    title={`${bandLabel(b.state)} ${clockTime(b.start)} – ${clockTime(b.end)}`}
                   />
                 ))}
               </div>

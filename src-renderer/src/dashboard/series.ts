@@ -57,3 +57,24 @@ export function appendCapped<T>(list: readonly T[], items: readonly T[], max: nu
   const joined = list.concat(items);
   return joined.length > max ? joined.slice(joined.length - max) : joined;
 }
+
+/**
+ * An SVG path for one series in a `width` x `height` box: x is time (the newest sample at the right
+ * edge, one unit a second), y the rate against `max`. A missing second (the tick was late or the host
+ * restarted) breaks the line instead of bridging it.
+ */
+export function sparkPath(points: readonly CallRates[], key: Exclude<keyof CallRates, 'at'>, max: number, width = SPARK_POINTS, height = 40): string {
+  const last = points[points.length - 1];
+  if (!last || max <= 0) return '';
+  let d = '';
+  let previousAt = -Infinity;
+  for (const p of points) {
+    const x = width - (last.at - p.at) / 1000;
+    if (x < 0) continue;
+    const y = height - (Math.min(p[key], max) / max) * (height - 2) - 1;
+    // A gap of more than two ticks is a hole in the data, not a line to draw.
+    d += `${p.at - previousAt > 2500 ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`;
+    previousAt = p.at;
+  }
+  return d;
+}

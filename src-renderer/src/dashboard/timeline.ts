@@ -6,8 +6,12 @@
 import type { CircuitHistoryEntry, CircuitState } from '../../../src-preload/contract.ts';
 
 export const TIMELINE_MS = 15 * 60_000;
-/** Transitions kept in the store: a quiet studio keeps 15 minutes; a flapping one keeps the newest. */
-export const HISTORY_CAP = 3000;
+/**
+ * Transitions kept in the store: 15 minutes of a studio with a transition a second or fewer. A
+ * circuit flapping faster keeps the newest and the rest of the window is drawn as not known. Bounds
+ * both the heap and what the timeline draws each second.
+ */
+export const HISTORY_CAP = 1000;
 
 /** `unknown`: before the oldest transition the renderer still knows of, the state is not invented. */
 export type BandState = CircuitState | 'unknown';

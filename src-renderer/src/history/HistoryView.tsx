@@ -1,11 +1,12 @@
 import type { Job } from '../../../src-preload/contract.ts';
 import { useStudio } from '../store.ts';
+import { dateTime } from '../format.ts';
 import { describeAudit } from './audit.ts';
 
 const FINISHED: ReadonlySet<Job['status']> = new Set(['done', 'failed', 'canceled']);
 const STATUS_ICON: Partial<Record<Job['status'], string>> = { done: '✔', failed: '✖', canceled: '⊘' };
 
-const when = (at: number) => new Date(at).toLocaleString();
+const when = dateTime;
 function took(job: Job): string {
   if (job.startedAt === null || job.finishedAt === null) return '—';
   const s = (job.finishedAt - job.startedAt) / 1000;
