@@ -40,6 +40,7 @@ test('the dashboard draws live data: a stop and a reset on the timeline and in t
   await expect(page.getByTestId('reset-clears-stop')).toBeVisible();
   await expect(page.getByTestId('reset-plan')).toContainText('The queue stays paused');
   await expect(page.getByTestId('reset-confirm')).toBeFocused();
+  await page.screenshot({ path: testInfo.outputPath('reset-armed.png') });
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('reset-plan')).toHaveCount(0);
   await expect(page.getByTestId('reset')).toBeFocused();

@@ -49,24 +49,6 @@ export function ControlBar({ send, children }: { send: Send; children?: ReactNod
         <span className={`connection connection-${connection}`} data-testid="connection-status" data-state={connection} role="status">
           {connection === 'connected' ? '● connected' : connection === 'reconnecting' ? `○ reconnecting ${connectionDetail ?? ''}` : `○ ${connection}`}
         </span>
-        {queue.stopped ? (
-          <span className="stopped-banner" role="status" data-testid="stopped-banner">
-            ■ STOPPED ({queue.stopped.scope === 'immediate' ? 'immediately' : 'after current'}) at {clockTime(queue.stopped.at)}: {queue.stopped.reason}. Reset to re-arm.
-          </span>
-        ) : queue.paused ? (
-          <span className="paused-banner" role="status" data-testid="paused-banner">
-            ‖ Queue paused
-          </span>
-        ) : null}
-        {chaos.length ? (
-          // In the control bar, so a drill left running can never be mistaken for a real outage.
-          <span className="drill-banner" role="status" data-testid="drill-banner">
-            ⚠ DRILL ACTIVE: {describeDrill(chaos)}
-            <button type="button" data-testid="drills-off" onClick={() => void send({ type: 'setChaos', rules: [] })}>
-              Stop all drills
-            </button>
-          </span>
-        ) : null}
         <div className="controls">
           <button type="button" className="stop" data-testid="emergency-stop" onClick={stop} title={`Emergency stop (${STOP_SHORTCUT})`} aria-keyshortcuts="Control+Shift+Backspace">
             EMERGENCY STOP <kbd>{STOP_SHORTCUT}</kbd>
@@ -79,6 +61,29 @@ export function ControlBar({ send, children }: { send: Send; children?: ReactNod
           </button>
         </div>
       </div>
+      {queue.stopped || queue.paused || chaos.length ? (
+        // Its own full-width row: the states an operator must never miss, in every view.
+        <div className="control-row alerts">
+          {queue.stopped ? (
+            <span className="stopped-banner" role="status" data-testid="stopped-banner">
+              ■ STOPPED ({queue.stopped.scope === 'immediate' ? 'immediately' : 'after current'}) at {clockTime(queue.stopped.at)}: {queue.stopped.reason}. Reset to re-arm.
+            </span>
+          ) : queue.paused ? (
+            <span className="paused-banner" role="status" data-testid="paused-banner">
+              ‖ Queue paused
+            </span>
+          ) : null}
+          {chaos.length ? (
+            // In the control bar, so a drill left running can never be mistaken for a real outage.
+            <span className="drill-banner" role="status" data-testid="drill-banner">
+              ⚠ DRILL ACTIVE: {describeDrill(chaos)}
+              <button type="button" data-testid="drills-off" onClick={() => void send({ type: 'setChaos', rules: [] })}>
+                Stop all drills
+              </button>
+            </span>
+          ) : null}
+        </div>
+      ) : null}
       <div className="control-row secondary">
         {children}
         <span id="resume-preview" className="resume-preview" data-testid="resume-preview">
