@@ -1,4 +1,4 @@
-import { type KeyboardEvent, lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { type KeyboardEvent, lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { Command } from '../../src-preload/contract.ts';
 import { ControlBar } from './controls/ControlBar.tsx';
 import { CircuitGrid } from './dashboard/CircuitGrid.tsx';
@@ -9,7 +9,7 @@ import { HistoryView } from './history/HistoryView.tsx';
 import { QueueTable } from './QueueTable.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
 import { useStudio } from './store.ts';
-import { connectStudio, type StudioConnection } from './transport.ts';
+import type { StudioConnection } from './transport.ts';
 import { coalesceBatches } from './coalesce.ts';
 
 // recharts is most of the bundle's weight and only the resource charts use it: loaded after the
@@ -27,8 +27,7 @@ type View = (typeof VIEWS)[number]['id'];
 const viewFromHash = (): View => (location.hash === '#history' ? 'history' : 'dashboard');
 
 /** The studio window: the control bar on top in every view, then the live dashboard or the history. */
-export function App() {
-  const studio = useMemo<StudioConnection>(() => connectStudio(), []);
+export function App({ studio }: { studio: StudioConnection }) {
   const applyBatches = useStudio((s) => s.applyBatches);
   const setConnection = useStudio((s) => s.setConnection);
   const setError = useStudio((s) => s.setError);
