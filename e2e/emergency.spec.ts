@@ -17,16 +17,38 @@ test('emergency stop during a render latches every circuit, requeues the job; re
   for (const name of CIRCUITS) await expect(page.getByTestId(`circuit-card-${name}`)).toHaveAttribute('data-state', 'forced_open');
   await expect(page.getByTestId(runningId)).toHaveAttribute('data-status', 'queued');
   await expect(page.getByTestId('stopped-banner')).toBeVisible();
-  await expect(page.getByText(/emergency_stop — Emergency Stop button/)).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('stopped.png'), fullPage: true });
+
+  // The audit entry, in the history view: who, why, the scope and the job it interrupted. The latched
+  // stop and the control bar are shown there too.
+  await page.getByTestId('tab-history').click();
+  const entry = page.locator('[data-testid^="audit-row-"][data-action="emergency_stop"]').first();
+  await expect(entry).toContainText('Emergency Stop button');
+  await expect(entry).toContainText('token');
+  await expect(entry).toContainText('scope: immediate');
+  await expect(entry).toContainText(runningId.replace('queue-row-', ''));
+  await expect(page.getByTestId('stopped-banner')).toBeVisible();
+  await expect(page.getByTestId('emergency-stop')).toBeEnabled();
+  await page.screenshot({ path: testInfo.outputPath('history-stopped.png'), fullPage: true });
+  await page.getByTestId('tab-dashboard').click();
 
   await page.getByTestId('resume').click();
   await expect(page.getByTestId('command-error')).toContainText('reset the circuits first');
 
+  // Reset arms first, listing what it re-arms; only the confirmation resets.
   await page.getByTestId('reset').click();
+  await expect(page.getByTestId('reset-rearm')).toContainText('video_interpolation (STOPPED → CLOSED)');
+  await expect(page.getByTestId('reset-clears-stop')).toBeVisible();
+  await expect(page.getByTestId('circuit-card-video_export')).toHaveAttribute('data-state', 'forced_open');
+  await page.getByTestId('reset-confirm').click();
+  await expect(page.getByTestId('reset-plan')).toHaveCount(0);
   for (const name of CIRCUITS) await expect(page.getByTestId(`circuit-card-${name}`)).toHaveAttribute('data-state', 'closed');
+  await expect(page.getByTestId('stopped-banner')).toHaveCount(0);
   await page.waitForTimeout(1000);
   await expect(page.locator('[data-testid^="queue-row-"][data-status="running"]')).toHaveCount(0);
+  const queued = await page.locator('[data-testid^="queue-row-"][data-status="queued"]').count();
+  expect(queued).toBeGreaterThan(0);
+  await expect(page.getByTestId('resume-preview')).toContainText(`${queued} queued`);
 
   await page.getByTestId('resume').click();
   await expect(page.locator('[data-testid^="queue-row-"][data-status="done"]')).toHaveCount(earlier + 3, { timeout: 150_000 });

@@ -21,6 +21,14 @@ test('the studio loads in a browser from serve mode: seven closed circuits, live
     await expect(page.getByTestId(`circuit-card-${name}`)).toHaveAttribute('data-state', 'closed');
   }
   await expect(page.getByTestId('emergency-stop')).toBeEnabled();
+  await expect(page.getByTestId('emergency-stop')).toContainText('Ctrl+Shift+Backspace');
+  // The dashboard's parts, each with a row or a chart per thing it shows.
+  await expect(page.locator('[data-testid^="timeline-row-"]')).toHaveCount(CIRCUITS.length);
+  await expect(page.getByTestId('resources')).toBeVisible();
+  await expect(page.getByTestId('event-log')).toBeVisible();
+  await expect(page.getByTestId('tab-dashboard')).toHaveAttribute('aria-selected', 'true');
+  // Recharts draws into the page under the strict CSP: any blocked style or script would be a console error.
+  await page.waitForTimeout(2500);
   expect(problems).toEqual([]);
 });
 

@@ -1,122 +1,129 @@
-import { useEffect, useMemo } from 'react';
+import { type KeyboardEvent, lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { Command } from '../../src-preload/contract.ts';
-import { CircuitCard, troubleRank } from './CircuitCard.tsx';
-import { DrillsPanel, describeDrill } from './DrillsPanel.tsx';
+import { ControlBar } from './controls/ControlBar.tsx';
+import { CircuitGrid } from './dashboard/CircuitGrid.tsx';
+import { EventLog } from './dashboard/EventLog.tsx';
+import { Timeline } from './dashboard/Timeline.tsx';
+import { DrillsPanel } from './DrillsPanel.tsx';
+import { HistoryView } from './history/HistoryView.tsx';
 import { QueueTable } from './QueueTable.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
 import { useStudio } from './store.ts';
-import { connectStudio, type StudioConnection } from './transport.ts';
+import type { StudioConnection } from './transport.ts';
+import { coalesceBatches } from './coalesce.ts';
 
-const STOP_SHORTCUT = 'Ctrl+Shift+Backspace';
+// recharts is most of the bundle's weight and only the resource charts use it: loaded after the
+// first paint, so the cards are on screen before it is even parsed.
+const ResourceCharts = lazy(() => import('./dashboard/ResourceCharts.tsx').then((m) => ({ default: m.ResourceCharts })));
 
-/** The studio window: control bar always on top, circuits sorted by trouble, the queue, the event log. */
-export function App() {
-  const studio = useMemo<StudioConnection>(() => connectStudio(), []);
-  const { connection, connectionDetail, circuits, queue, chaos, log, lastError, applyBatch, setConnection, setError } = useStudio();
+/** The dashboard redraws at most 5 times a second, however busy the host: see coalesce.ts. */
+const APPLY_EVERY_MS = 200;
 
-  useEffect(() => studio.subscribe(applyBatch), [studio, applyBatch]);
+const VIEWS = [
+  { id: 'dashboard', label: 'Dashboard' },
+  { id: 'history', label: 'History' },
+] as const;
+type View = (typeof VIEWS)[number]['id'];
+const viewFromHash = (): View => (location.hash === '#history' ? 'history' : 'dashboard');
+
+/** The studio window: the control bar on top in every view, then the live dashboard or the history. */
+export function App({ studio }: { studio: StudioConnection }) {
+  const applyBatches = useStudio((s) => s.applyBatches);
+  const setConnection = useStudio((s) => s.setConnection);
+  const setError = useStudio((s) => s.setError);
+  const sampleTick = useStudio((s) => s.sampleTick);
+  const lastError = useStudio((s) => s.lastError);
+  const stopped = useStudio((s) => s.queue.stopped !== null);
+  const painted = useStudio((s) => s.firstPaintDone);
+  const [view, setView] = useState<View>(viewFromHash);
+
+  useEffect(() => studio.subscribe(coalesceBatches(applyBatches, APPLY_EVERY_MS)), [studio, applyBatches]);
   useEffect(() => studio.onConnection(setConnection), [studio, setConnection]);
-
-  const send = async (command: Command) => {
-    const reply = await studio.send(command);
-    setError(reply.ok ? undefined : reply.error.message);
-    return reply;
-  };
-  // The panels show their own errors at the form, so their replies bypass the global error line.
-  const sendFromPanel = (command: Command) => studio.send(command);
-  const stop = () => void send({ type: 'emergencyStop', scope: 'immediate', reason: 'Emergency Stop button' });
-
+  // The charts' clock: one sample a second of whatever the stream last said.
   useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.ctrlKey && event.shiftKey && event.key === 'Backspace') {
-        event.preventDefault();
-        stop();
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  });
+    const timer = setInterval(() => sampleTick(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [sampleTick]);
 
-  const sorted = Object.values(circuits).sort((a, b) => troubleRank(a) - troubleRank(b) || a.name.localeCompare(b.name));
+  const send = useCallback(
+    async (command: Command) => {
+      const reply = await studio.send(command);
+      setError(reply.ok ? undefined : reply.error.message);
+      return reply;
+    },
+    [studio, setError],
+  );
+  // The panels show their own errors at the form, so their replies bypass the global error line.
+  const sendFromPanel = useCallback((command: Command) => studio.send(command), [studio]);
+
+  const show = (next: View) => {
+    setView(next);
+    history.replaceState(null, '', next === 'dashboard' ? location.pathname : `#${next}`);
+  };
+  // Tabs per the ARIA pattern: arrows move between them, the panel follows.
+  const onTabKey = (event: KeyboardEvent<HTMLButtonElement>) => {
+    const index = VIEWS.findIndex((v) => v.id === view);
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    if (!step) return;
+    event.preventDefault();
+    const next = VIEWS[(index + step + VIEWS.length) % VIEWS.length]!.id;
+    show(next);
+    document.getElementById(`tab-${next}`)?.focus();
+  };
 
   return (
-    <div className="app">
-      <header className="control-bar">
-        <h1>StoryCore Studio</h1>
-        <span className={`connection connection-${connection}`} data-testid="connection-status" data-state={connection}>
-          {connection === 'connected' ? '● connected' : connection === 'reconnecting' ? `○ reconnecting ${connectionDetail ?? ''}` : `○ ${connection}`}
-        </span>
-        {queue.stopped ? (
-          <span className="stopped-banner" role="status" data-testid="stopped-banner">
-            STOPPED ({queue.stopped.scope === 'immediate' ? 'immediately' : 'after current'}): {queue.stopped.reason}
-          </span>
-        ) : queue.paused ? (
-          <span className="paused-banner" role="status">Queue paused</span>
-        ) : null}
-        {chaos.length ? (
-          // In the control bar, so a drill left running can never be mistaken for a real outage.
-          <span className="drill-banner" role="status" data-testid="drill-banner">
-            ⚠ DRILL ACTIVE: {describeDrill(chaos)}
-            <button type="button" data-testid="drills-off" onClick={() => void send({ type: 'setChaos', rules: [] })}>
-              Stop all drills
+    <div className={`app${stopped ? ' app-stopped' : ''}`}>
+      <ControlBar send={send}>
+        <nav role="tablist" aria-label="Views" className="tabs">
+          {VIEWS.map((v) => (
+            <button
+              key={v.id}
+              type="button"
+              role="tab"
+              id={`tab-${v.id}`}
+              data-testid={`tab-${v.id}`}
+              aria-selected={view === v.id}
+              aria-controls={`view-${v.id}`}
+              tabIndex={view === v.id ? 0 : -1}
+              onClick={() => show(v.id)}
+              onKeyDown={onTabKey}
+            >
+              {v.label}
             </button>
-          </span>
-        ) : null}
-        <div className="controls">
-          <button type="button" className="stop" data-testid="emergency-stop" onClick={stop} title={`Emergency stop (${STOP_SHORTCUT})`}>
-            EMERGENCY STOP <kbd>{STOP_SHORTCUT}</kbd>
-          </button>
-          <button type="button" data-testid="reset" onClick={() => void send({ type: 'reset', reason: 'Reset button' })}>
-            Reset circuits
-          </button>
-          <button type="button" data-testid="resume" onClick={() => void send({ type: 'resume', reason: 'Resume button' })}>
-            Resume queue
-          </button>
-        </div>
-      </header>
+          ))}
+        </nav>
+      </ControlBar>
       {lastError ? (
         <p className="error" role="alert" data-testid="command-error">
           {lastError}
         </p>
       ) : null}
-      <main>
-        <section aria-label="Circuits" className="circuits">
-          {sorted.map((c) => (
-            <CircuitCard key={c.name} stats={c} />
-          ))}
-        </section>
-        <QueueTable send={send} />
-        <div className="tuning">
-          <DrillsPanel send={sendFromPanel} />
-          <SettingsPanel send={sendFromPanel} />
-        </div>
-        <section aria-label="Event log" className="log">
-          <h2>Events</h2>
-          <ol>
-            {log.slice(0, 40).map((e, i) => (
-              <li key={`${i}-${e.kind}`} className={`log-${e.kind}`}>
-                {describeEvent(e)}
-              </li>
-            ))}
-          </ol>
-        </section>
+      <main id={`view-${view}`} role="tabpanel" aria-labelledby={`tab-${view}`}>
+        {view === 'dashboard' ? (
+          <>
+            <CircuitGrid />
+            <Timeline />
+            {/* Mounted after the first paint: what is above the fold comes first (bench/ui.ts measures it). */}
+            {painted ? (
+              <>
+                <QueueTable send={send} />
+                <div className="dash-row">
+                  <Suspense fallback={<section className="panel resources-placeholder" aria-busy="true" />}>
+                    <ResourceCharts />
+                  </Suspense>
+                  <EventLog />
+                </div>
+                <div className="tuning">
+                  <DrillsPanel send={sendFromPanel} />
+                  <SettingsPanel send={sendFromPanel} />
+                </div>
+              </>
+            ) : null}
+          </>
+        ) : (
+          <HistoryView />
+        )}
       </main>
     </div>
   );
-}
-
-function describeEvent(e: ReturnType<typeof useStudio.getState>['log'][number]): string {
-  const time = (at: number) => new Date(at).toLocaleTimeString();
-  switch (e.kind) {
-    case 'circuit_transition':
-      return `${time(e.entry.at)} ${e.entry.circuit}: ${e.entry.from} → ${e.entry.to} (${e.entry.reason})`;
-    case 'circuit_config':
-      return `${time(e.at)} ${e.circuit}: config changed`;
-    case 'degradation':
-      return `${time(e.at)} degraded ${e.what}: ${e.from} → ${e.to} (${e.reason.split('\n')[0]})`;
-    case 'audit':
-      return `${time(e.entry.at)} ${e.entry.actor}: ${e.entry.action}${e.entry.reason ? ` — ${e.entry.reason}` : ''}`;
-    case 'log':
-      return `${time(e.at)} ${e.message}`;
-  }
 }

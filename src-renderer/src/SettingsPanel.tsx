@@ -29,7 +29,10 @@ function draftOf(config: CircuitStats['config']): Draft {
 
 /** Every circuit's thresholds, one small form each. */
 export function SettingsPanel({ send }: { send: Send }) {
-  const circuits = useStudio((s) => s.circuits);
+  // Only the configs, as one string: the stats in `circuits` change several times a second under
+  // load and would re-render every form for nothing.
+  const configs = useStudio((s) => JSON.stringify(Object.fromEntries(Object.entries(s.circuits).map(([name, c]) => [name, { config: c.config }]))));
+  const circuits = JSON.parse(configs) as Record<string, Pick<CircuitStats, 'config'>>;
   const names = Object.keys(circuits).sort();
   return (
     <section aria-label="Circuit settings" className="settings panel">

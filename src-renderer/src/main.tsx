@@ -1,11 +1,15 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { connectStudio } from './transport.ts';
+
+// Connect before React's first render: the handshake then overlaps that work instead of following it.
+const studio = connectStudio();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <App studio={studio} />
   </StrictMode>,
 );

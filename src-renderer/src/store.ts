@@ -1,12 +1,21 @@
 /**
  * The renderer's one store, fed by the event stream: a snapshot on connect, then batches that carry
- * the latest state of each changed circuit and job, and the discrete events in order.
+ * the latest state of each changed circuit and job, and the discrete events in order. Charts read
+ * small fixed-size windows kept here, sampled once a second by `sampleTick`, so a busy host costs
+ * the page the same as a quiet one. Components select narrow slices so a batch re-renders only what
+ * it changed.
  */
 import { create } from 'zustand';
-import type { AuditEntry, ChaosRuleView, CircuitStats, EventBatch, Job, QueueState, StudioEvent } from '../../src-preload/contract.ts';
+import type { AuditEntry, ChaosRuleView, CircuitHistoryEntry, CircuitStats, EventBatch, Job, QueueState, ResourceSampleView, StudioEvent } from '../../src-preload/contract.ts';
+import { type CallRates, type CallTotals, SPARK_POINTS, appendCapped, ratesBetween, totalsOf } from './dashboard/series.ts';
+import { RESOURCE_POINTS, type ResourcePoint, resourcePoint } from './dashboard/resources.ts';
+import { type HistoryWindow, appendHistory, historyFromSnapshot, pruneHistory } from './dashboard/timeline.ts';
 import type { ConnectionState } from './transport.ts';
 
 const MAX_LOG = 300;
+const MAX_AUDIT = 200;
+/** The host puts its newest 500 transitions in a snapshot (Studio.snapshot); a full list may have lost older ones. */
+const SNAPSHOT_HISTORY_LIMIT = 500;
 
 export interface StudioState {
   connection: ConnectionState;
@@ -14,12 +23,33 @@ export interface StudioState {
   circuits: Record<string, CircuitStats>;
   jobs: Record<string, Job>;
   queue: QueueState;
+  /** Newest first. */
   log: StudioEvent[];
+  /** Newest first. */
   audit: AuditEntry[];
   /** The active drill: the host's chaos rules, from the snapshot and then each set_chaos audit entry. */
   chaos: ChaosRuleView[];
   lastError: string | undefined;
+  /** Circuit transitions of the last 15 minutes, oldest first: the timeline's data. */
+  history: HistoryWindow;
+  /** Per circuit, the last two minutes of per-second call rates: the sparklines' data. */
+  callRates: Record<string, CallRates[]>;
+  /** Per circuit, the counters at the last sample: what the next rates are the delta from. */
+  callTotals: Record<string, CallTotals>;
+  /** The host's latest resource sample, and the last few minutes of them as chart points. */
+  resources: ResourceSampleView | null;
+  resourceSeries: ResourcePoint[];
+  /** Host clock minus this page's clock (ms), from the last snapshot: timestamps are the host's. */
+  clockOffsetMs: number;
+  /** Epoch ms of the last 1 s sample: what time-based views (timeline) re-render on. */
+  tick: number;
+  /** Set once the circuit cards are on screen; the sections below the fold mount after it. */
+  firstPaintDone: boolean;
+  markFirstPaint(): void;
   applyBatch(batch: EventBatch): void;
+  /** Several batches in order, as one update: one render however many arrived. */
+  applyBatches(batches: readonly EventBatch[]): void;
+  sampleTick(now: number): void;
   setConnection(state: ConnectionState, detail?: string): void;
   setError(message: string | undefined): void;
 }
@@ -34,32 +64,78 @@ export const useStudio = create<StudioState>((set) => ({
   audit: [],
   chaos: [],
   lastError: undefined,
-  applyBatch: (batch) =>
+  history: { entries: [], completeSince: -Infinity },
+  callRates: {},
+  callTotals: {},
+  resources: null,
+  resourceSeries: [],
+  clockOffsetMs: 0,
+  tick: Date.now(),
+  firstPaintDone: false,
+  markFirstPaint: () => set({ firstPaintDone: true }),
+  applyBatch: (batch) => set((state) => applyBatchTo(state, batch, Date.now())),
+  applyBatches: (batches) =>
     set((state) => {
-      const base = batch.snapshot
-        ? {
-            circuits: batch.snapshot.circuits,
-            jobs: Object.fromEntries(batch.snapshot.jobs.map((j) => [j.id, j])),
-            queue: batch.snapshot.queue,
-            audit: batch.snapshot.audit,
-            chaos: batch.snapshot.chaos,
-          }
-        : { circuits: state.circuits, jobs: state.jobs, queue: state.queue, audit: state.audit, chaos: state.chaos };
-      const jobs = batch.jobs.length ? { ...base.jobs, ...Object.fromEntries(batch.jobs.map((j) => [j.id, j])) } : base.jobs;
-      const audit = batch.events.flatMap((e) => (e.kind === 'audit' ? [e.entry] : []));
-      const lastChaos = audit.findLast((e) => e.action === 'set_chaos');
-      return {
-        chaos: lastChaos ? chaosRulesOf(lastChaos) : base.chaos,
-        circuits: Object.keys(batch.circuits).length ? { ...base.circuits, ...batch.circuits } : base.circuits,
-        jobs,
-        queue: batch.queue ?? base.queue,
-        audit: audit.length ? [...audit.reverse(), ...base.audit].slice(0, 200) : base.audit,
-        log: batch.events.length ? [...batch.events.slice().reverse(), ...state.log].slice(0, MAX_LOG) : state.log,
-      };
+      const now = Date.now();
+      let next: Data = state;
+      for (const batch of batches) next = { ...next, ...applyBatchTo(next, batch, now) };
+      return next;
     }),
+  sampleTick: (now) => set((state) => sampleAt(state, now)),
   setConnection: (connection, connectionDetail) => set({ connection, connectionDetail }),
   setError: (lastError) => set({ lastError }),
 }));
+
+type Data = Pick<StudioState, 'circuits' | 'jobs' | 'queue' | 'log' | 'audit' | 'chaos' | 'history' | 'resources' | 'resourceSeries' | 'clockOffsetMs'>;
+
+/** The store after one batch; exported for tests. Only the slices the batch touches get new references. */
+export function applyBatchTo(state: Data, batch: EventBatch, now: number): Partial<Data> {
+  const snapshot = batch.snapshot;
+  const clockOffsetMs = snapshot ? snapshot.at - now : state.clockOffsetMs;
+  const hostNow = now + clockOffsetMs;
+  const base = snapshot
+    ? {
+        circuits: snapshot.circuits,
+        jobs: Object.fromEntries(snapshot.jobs.map((j) => [j.id, j])),
+        queue: snapshot.queue,
+        audit: snapshot.audit,
+        chaos: snapshot.chaos,
+        history: historyFromSnapshot(snapshot.history, SNAPSHOT_HISTORY_LIMIT, hostNow),
+      }
+    : state;
+  const jobs = batch.jobs.length ? { ...base.jobs, ...Object.fromEntries(batch.jobs.map((j) => [j.id, j])) } : base.jobs;
+  const audit = batch.events.flatMap((e) => (e.kind === 'audit' ? [e.entry] : []));
+  const transitions: CircuitHistoryEntry[] = batch.events.flatMap((e) => (e.kind === 'circuit_transition' ? [e.entry] : []));
+  const lastChaos = audit.findLast((e) => e.action === 'set_chaos');
+  const sample = batch.resources ?? snapshot?.resources ?? undefined;
+  const lastPoint = state.resourceSeries[state.resourceSeries.length - 1];
+  const newSample = sample && (!lastPoint || sample.at > lastPoint.at) ? sample : undefined;
+  return {
+    chaos: lastChaos ? chaosRulesOf(lastChaos) : base.chaos,
+    circuits: Object.keys(batch.circuits).length ? { ...base.circuits, ...batch.circuits } : base.circuits,
+    jobs,
+    queue: batch.queue ?? base.queue,
+    audit: audit.length ? [...audit.reverse(), ...base.audit].slice(0, MAX_AUDIT) : base.audit,
+    log: batch.events.length ? [...batch.events.slice().reverse(), ...state.log].slice(0, MAX_LOG) : state.log,
+    history: appendHistory(base.history, transitions, hostNow),
+    resources: sample ?? state.resources,
+    resourceSeries: newSample ? appendCapped(state.resourceSeries, [resourcePoint(newSample)], RESOURCE_POINTS) : state.resourceSeries,
+    clockOffsetMs,
+  };
+}
+
+/** One 1 s sample: each circuit's call rates since the last one, and the timeline's window moved on. */
+export function sampleAt(state: Pick<StudioState, 'circuits' | 'callRates' | 'callTotals' | 'history' | 'clockOffsetMs'>, now: number) {
+  const callRates: Record<string, CallRates[]> = {};
+  const callTotals: Record<string, CallTotals> = {};
+  for (const [name, stats] of Object.entries(state.circuits)) {
+    const totals = totalsOf(stats, now);
+    const rates = ratesBetween(state.callTotals[name], totals);
+    callRates[name] = rates ? appendCapped(state.callRates[name] ?? [], [rates], SPARK_POINTS) : (state.callRates[name] ?? []);
+    callTotals[name] = totals;
+  }
+  return { callRates, callTotals, history: pruneHistory(state.history, now + state.clockOffsetMs), tick: now };
+}
 
 /** The rules a set_chaos audit entry switched to; its detail is untyped JSON, so keep only well-formed rules. */
 function chaosRulesOf(entry: AuditEntry): ChaosRuleView[] {

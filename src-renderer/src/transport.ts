@@ -29,6 +29,12 @@ class BrowserStudio implements StudioConnection {
   private readonly pending = new Map<number, (reply: CommandReply) => void>();
   private readonly listeners = new Set<(batch: EventBatch) => void>();
   private readonly connectionListeners = new Set<(state: ConnectionState, detail?: string) => void>();
+  /**
+   * Batches that arrive before anyone subscribes (the socket opens before React's first render), kept
+   * for the first subscriber: the first of them is the snapshot, and without it the page would know
+   * only the circuits that happen to change. Null once delivered.
+   */
+  private early: EventBatch[] | null = [];
   private retryMs = 250;
   private state: ConnectionState = 'connecting';
   private readonly url: string;
@@ -57,7 +63,14 @@ class BrowserStudio implements StudioConnection {
       } catch {
         return;
       }
-      if (message.type === 'batch') for (const listener of this.listeners) listener(message.batch);
+      if (message.type === 'batch') {
+        if (this.early) {
+          // A page that never subscribes must not hoard batches: keep the snapshot and the newest few.
+          if (this.early.length >= 50) this.early.splice(1, 1);
+          this.early.push(message.batch);
+        }
+        for (const listener of this.listeners) listener(message.batch);
+      }
       else if (message.type === 'reply' && message.id !== null) {
         const { type: _type, id, ...reply } = message;
         this.pending.get(id)?.(reply as CommandReply);
@@ -87,6 +100,9 @@ class BrowserStudio implements StudioConnection {
 
   subscribe(listener: (batch: EventBatch) => void): () => void {
     this.listeners.add(listener);
+    const early = this.early;
+    this.early = null;
+    for (const batch of early ?? []) listener(batch);
     return () => this.listeners.delete(listener);
   }
 
