@@ -75,6 +75,7 @@ export class Studio {
   private readonly pool: WorkerPool;
   private readonly monitor: ResourceMonitor;
   private readonly bus: EventBus;
+  private readonly loadSweep: ReturnType<typeof setInterval>;
   private readonly registry: ProcessRegistry;
   private readonly options: StudioOptions;
   private readonly running = new Map<string, RunningJob>();
@@ -127,6 +128,20 @@ export class Studio {
         this.bus.publish({ kind: 'circuit_config', circuit: event.circuit, from: event.from, to: event.to, at: event.at });
       }
     });
+    // Calls starting and callers cancelling emit no breaker event (that would be one per call), so
+    // the in-flight and canceled counts are swept twice a second and sent when they moved.
+    const lastLoad = new Map<string, string>();
+    this.loadSweep = setInterval(() => {
+      for (const name of this.circuits.names()) {
+        const { stats } = this.circuits.getBreaker(name).stats();
+        const load = `${stats.concurrent_requests}/${stats.canceled}`;
+        if (lastLoad.get(name) !== load) {
+          lastLoad.set(name, load);
+          this.bus.circuitChanged(name);
+        }
+      }
+    }, 500);
+    this.loadSweep.unref();
     this.engine.onEvent((event) => {
       if (event.type === 'degradation') this.bus.publish({ kind: 'degradation', jobId: null, shotId: null, what: event.kind, from: event.from, to: event.to, reason: event.reason, at: Date.now() });
     });
@@ -303,9 +318,15 @@ export class Studio {
 
   /** Re-arms the circuits. Restarts nothing: resume is a separate action. */
   private reset(actor: string, reason: string | null): QueueState {
+    // The audit says which circuits this re-armed, and from what: "video_export: forced_open → closed".
+    const before = Object.fromEntries(this.circuits.names().map((name) => [name, this.circuits.getBreaker(name).stats().state] as const));
     this.circuits.forceCloseAll(reason ?? 'reset');
+    const rearmed = Object.keys(before).filter((name) => this.circuits.getBreaker(name).stats().state !== before[name]);
     this.setState({ ...this.state, stopped: null });
-    this.audit(actor, 'reset', reason, {});
+    this.audit(actor, 'reset', reason, {
+      from: Object.fromEntries(rearmed.map((name) => [name, before[name]])),
+      to: Object.fromEntries(rearmed.map((name) => [name, this.circuits.getBreaker(name).stats().state])),
+    });
     return this.state;
   }
 
@@ -409,6 +430,7 @@ export class Studio {
     for (const job of this.running.values()) job.interrupt('shutdown');
     await Promise.all([...this.running.values()].map((job) => job.done));
     this.monitor.stop();
+    clearInterval(this.loadSweep);
     this.bus.close();
     await this.pool.close();
     this.stopJournaling();

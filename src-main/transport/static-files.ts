@@ -65,6 +65,9 @@ export async function findRendererFile(root: string, pathname: string): Promise<
   return real !== null && info?.isFile() ? { file: real, size: info.size } : null;
 }
 
+/** What vite writes: assets/<name>-<hash>.<ext>. */
+const HASHED_ASSET = /^\/assets\/[\w.-]+-[\w-]{8,}\.\w+$/;
+
 export async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string, rendererDir: string | null): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendText(req, res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
@@ -84,8 +87,9 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, pat
   res.writeHead(200, {
     'Content-Type': contentTypeOf(found.file),
     'Content-Length': String(found.size),
-    // Revalidate every time: file names of index.html and friends do not change between builds.
-    'Cache-Control': 'no-cache',
+    // Bundles under /assets/ carry a content hash in their names, so a reload may skip them for good;
+    // index.html and friends keep their names between builds and are revalidated every time.
+    'Cache-Control': HASHED_ASSET.test(pathname) ? 'private, max-age=31536000, immutable' : 'no-cache',
   });
   if (req.method === 'HEAD') {
     res.end();

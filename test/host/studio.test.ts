@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Job, QueueState } from '../../src-preload/contract.ts';
+import type { EventBatch, Job, QueueState } from '../../src-preload/contract.ts';
 import { isAlive } from '../fixtures/stage-tasks.ts';
 import { openStudio, tinyProject, until } from './helpers.ts';
 
@@ -101,6 +101,22 @@ describe('Studio host: emergency stop', () => {
     expect(actions).toEqual(expect.arrayContaining(['operator:emergency_stop', 'operator:reset', 'operator:resume', 'tester:set_chaos']));
     const stop = studio.snapshot().audit.find((e) => e.action === 'emergency_stop')!;
     expect(stop).toMatchObject({ reason: 'drill', detail: { scope: 'immediate', jobs: [a!.id] } });
+    const reset = studio.snapshot().audit.find((e) => e.action === 'reset')!;
+    const names = Object.keys(studio.circuitStats());
+    expect(reset.detail).toEqual({ from: Object.fromEntries(names.map((n) => [n, 'forced_open'])), to: Object.fromEntries(names.map((n) => [n, 'closed'])) });
+  });
+
+  it('sends a circuit whose in-flight count moved, though a call starting emits no breaker event', async () => {
+    const { studio } = await setup();
+    const batches: EventBatch[] = [];
+    const unsubscribe = studio.subscribe((batch) => batches.push(batch));
+    let release!: () => void;
+    const call = studio.circuits.getBreaker('video_export').execute(() => new Promise<void>((resolve) => (release = resolve)));
+    await until(() => batches.some((b) => b.circuits.video_export?.stats.concurrent_requests === 1), 5000, 'in-flight 1 sent');
+    release();
+    await call;
+    await until(() => batches.some((b) => b.circuits.video_export?.stats.concurrent_requests === 0), 5000, 'in-flight 0 sent');
+    unsubscribe();
   });
 
   it('after_current: the running stage finishes, nothing new starts, the job waits in the queue', async () => {

@@ -1,4 +1,4 @@
-import { rmSync, symlinkSync } from 'node:fs';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../src-preload/contract.ts';
@@ -40,6 +40,15 @@ describe('static renderer', () => {
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
     expect((await raw(port, '/', { method: 'POST', headers: bearer(token) })).status).toBe(405);
+  });
+
+  it('lets content-hashed bundles be cached for good, and revalidates everything else', async () => {
+    const { dir } = makeRendererDir();
+    writeFileSync(join(dir, 'assets', 'index-ls487yfB.js'), 'export {};');
+    const { port, token } = await serve({ rendererDir: dir });
+    expect((await raw(port, '/assets/index-ls487yfB.js', { headers: bearer(token) })).headers['cache-control']).toBe('private, max-age=31536000, immutable');
+    expect((await raw(port, '/assets/app.js', { headers: bearer(token) })).headers['cache-control']).toBe('no-cache');
+    expect((await raw(port, '/', { headers: bearer(token) })).headers['cache-control']).toBe('no-cache');
   });
 
   it('never leaves the renderer folder and never lists one', async () => {
