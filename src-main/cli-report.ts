@@ -94,7 +94,7 @@ function barReporter(shots: string[]): Reporter {
   let lastDraw = 0;
   const write = (text: string) => process.stdout.write(text);
   const draw = (force = false) => {
-    const now = Date.now();
+    const now = performance.now(); // monotonic: a clock step back must not freeze the bars
     if (!force && now - lastDraw < 100) return;
     lastDraw = now;
     if (drawn) write(`\x1b[${drawn}A`);
