@@ -29,7 +29,7 @@ const toText = (data: RawData) =>
   (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
 
 /** The id of a frame refused unparsed, when it leads the frame (as every client of ours writes it). */
-const LEADING_ID = /^[ \t\n\r]*\{[ \t\n\r]*"id"[ \t\n\r]*:[ \t\n\r]*(\d{1,15})[ \t\n\r]*[,}]/;
+const LEADING_ID = /^[ \t\n\r]*\{[ \t\n\r]*"id"[ \t\n\r]*:[ \t\n\r]*(\d{1,16})[ \t\n\r]*[,}]/;
 
 export function parseFrame(data: RawData, isBinary: boolean): ParsedFrame {
   if (isBinary) return { id: null, reply: invalid('binary frames are not accepted: send each message as JSON text') };
@@ -37,8 +37,8 @@ export function parseFrame(data: RawData, isBinary: boolean): ParsedFrame {
   // Parsing 256 KiB of nested brackets holds the event loop for a large part of a second; no command
   // nests past a handful of levels, so such a frame is refused by one cheap pass instead.
   if (nestingBeyond(text) >= 0) {
-    const id = LEADING_ID.exec(text)?.[1];
-    return { id: id === undefined ? null : Number(id), reply: invalid(`a message must not nest deeper than ${MAX_JSON_DEPTH} levels; no command comes close`) };
+    const id = Number(LEADING_ID.exec(text)?.[1]);
+    return { id: Number.isSafeInteger(id) ? id : null, reply: invalid(`a message must not nest deeper than ${MAX_JSON_DEPTH} levels; no command comes close`) };
   }
   let value: unknown;
   try {

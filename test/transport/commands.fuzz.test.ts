@@ -76,7 +76,7 @@ async function probe(client: Client, frame: string | Buffer, expectation: Expect
     // Refused unparsed (envelope.ts): the nesting is the reason given, and only an id leading the frame is read back.
     const leading = /^\{"id":(\d+)[,}]/.exec(frame.toString());
     expectation = { kind: 'invalid', mentions: /nest/ };
-    expectId = leading ? Number(leading[1]) : null;
+    expectId = leading && Number.isSafeInteger(Number(leading[1])) ? Number(leading[1]) : null;
   }
   const state = queueState(studio);
   const count = jobCount(studio);
