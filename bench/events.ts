@@ -51,6 +51,7 @@ import { type CircuitBreaker, type CircuitBreakerConfig, CircuitManager, SEED_CI
 import { EventBus } from '../src-main/host/event-bus.ts';
 import { generateToken, startServer } from '../src-main/transport/http-server.ts';
 import type { StudioPort } from '../src-main/transport/studio-port.ts';
+import { slope } from './stats.ts';
 
 const RATE = Number(process.env.BENCH_RATE) || 10_000;
 const SECONDS = Number(process.env.BENCH_SECONDS) || 20;
@@ -124,20 +125,6 @@ function table(header: string[], widths: number[], rows: string[][]): void {
   rows.forEach(line);
 }
 
-/** Least-squares slope of y over x. */
-function slope(points: { x: number; y: number }[]): number {
-  const n = points.length;
-  if (n < 2) return NaN;
-  const mx = points.reduce((a, p) => a + p.x, 0) / n;
-  const my = points.reduce((a, p) => a + p.y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const p of points) {
-    num += (p.x - mx) * (p.y - my);
-    den += (p.x - mx) ** 2;
-  }
-  return num / den;
-}
 
 // ── the client processes ──
 

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command, Job } from '../src-preload/contract.ts';
 import { CHAOS_MODES, STAGES } from '../src-main/engine/tasks.ts';
 import { Studio } from '../src-main/host/studio.ts';
+import { slope } from './stats.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -128,19 +129,6 @@ const isFfmpeg = (p: ProcInfo) => p.comm === 'ffmpeg' || p.comm === 'ffprobe';
 
 // ── statistics ──
 
-function slope(points: { x: number; y: number }[]): number {
-  const n = points.length;
-  if (n < 2) return NaN;
-  const mx = points.reduce((a, p) => a + p.x, 0) / n;
-  const my = points.reduce((a, p) => a + p.y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const p of points) {
-    num += (p.x - mx) * (p.y - my);
-    den += (p.x - mx) ** 2;
-  }
-  return num / den;
-}
 const slopeOf = (samples: Sample[], key: 'rss' | 'heap') => slope(samples.map((s) => ({ x: s.minute, y: s[key] })));
 const fmt = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '—');
 const kib = (bytes: number) => `${fmt(bytes / 1024, 0)} KiB`;

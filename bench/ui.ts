@@ -40,6 +40,7 @@ import { SEED_CIRCUITS } from '../src-main/breaker/index.ts';
 import { demoProjectPath, rendererDir } from '../src-main/cli.ts';
 import { Studio } from '../src-main/host/studio.ts';
 import { generateToken, startServer } from '../src-main/transport/http-server.ts';
+import { slope } from './stats.ts';
 
 const RATE = Number(process.env.BENCH_RATE) || 10_000;
 const SECONDS = Number(process.env.BENCH_SECONDS) || 30;
@@ -77,19 +78,6 @@ const percentile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 };
-function slope(points: { x: number; y: number }[]): number {
-  const n = points.length;
-  if (n < 2) return NaN;
-  const mx = points.reduce((a, p) => a + p.x, 0) / n;
-  const my = points.reduce((a, p) => a + p.y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const p of points) {
-    num += (p.x - mx) * (p.y - my);
-    den += (p.x - mx) ** 2;
-  }
-  return num / den;
-}
 const fmt = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '—');
 const MiB = 1024 * 1024;
 
