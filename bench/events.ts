@@ -311,7 +311,7 @@ async function hostProcess(): Promise<void> {
   const subscribers: SubscriberLog[] = [];
   const zeros = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
   const port: StudioPort = {
-    execute: async () => ({ ok: true, result: null }),
+    execute: async () => ({ ok: true, result: { paused: false, stopped: null } }),
     subscribe(listener, options) {
       const log: SubscriberLog = { sentBytes: 0, checks: 0, backedUp: 0 };
       subscribers.push(log);

@@ -193,8 +193,36 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const commandTypesComplete: Same<(typeof COMMAND_TYPES)[number], CommandType> = true;
 void commandTypesComplete;
 
-/** What a command answers: ok with a result, or an error naming the field and the fix. */
-export type CommandReply = { ok: true; result: unknown } | { ok: false; error: { code: CommandErrorCode; message: string; field?: string } };
+/** What each command answers with when it succeeds: `send` returns the result of the command it was given. */
+export interface CommandResults {
+  enqueue: Job[];
+  cancel: Job;
+  retry: Job;
+  setPriority: Job;
+  move: Job;
+  pauseJob: Job;
+  resumeJob: Job;
+  pauseQueue: QueueState;
+  resumeQueue: QueueState;
+  emergencyStop: QueueState;
+  reset: QueueState;
+  resume: QueueState;
+  configureCircuit: CircuitStats;
+  setChaos: ChaosRuleView[];
+  snapshot: Snapshot;
+  jobDetail: JobDetail;
+}
+/** Every command type has its result type, and nothing else. */
+const commandResultsComplete: Same<keyof CommandResults, CommandType> = true;
+void commandResultsComplete;
+
+export interface CommandFailure {
+  code: CommandErrorCode;
+  message: string;
+  field?: string;
+}
+/** What a command answers: ok with its result, or an error naming the field and the fix. */
+export type CommandReply<T extends CommandType = CommandType> = { ok: true; result: CommandResults[T] } | { ok: false; error: CommandFailure };
 export type CommandErrorCode = 'invalid' | 'not_found' | 'conflict' | 'unauthorized' | 'internal';
 
 // ── events ─────────────────────────────────────────────────────────────────
@@ -291,7 +319,7 @@ export const PROTOCOL_VERSION = 1;
 export interface StudioApi {
   readonly appName: string;
   readonly host: 'electron' | 'browser';
-  send(command: Command): Promise<CommandReply>;
+  send<C extends Command>(command: C): Promise<CommandReply<C['type']>>;
   /** Receives every batch; returns the unsubscribe function. */
   subscribe(listener: (batch: EventBatch) => void): () => void;
 }

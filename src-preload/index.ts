@@ -26,7 +26,8 @@ ipcRenderer.on(CHANNELS.events, (event) => {
 const studio: StudioApi = {
   appName: 'StoryCore Studio',
   host: 'electron',
-  send: (command: Command) => ipcRenderer.invoke(CHANNELS.command, command) as Promise<CommandReply>,
+  // The host answers each command with that command's result (the contract's CommandResults).
+  send: <C extends Command>(command: C) => ipcRenderer.invoke(CHANNELS.command, command) as Promise<CommandReply<C['type']>>,
   subscribe(listener) {
     listeners.add(listener);
     if (!requested) {

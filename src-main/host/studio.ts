@@ -10,6 +10,8 @@ import { z } from 'zod';
 import {
   type AuditEntry,
   type CommandReply,
+  type CommandResults,
+  type CommandType,
   COMMAND_TYPES,
   CommandSchema,
   type EventBatch,
@@ -186,7 +188,8 @@ export class Studio {
       return { ok: false, error: { code: 'invalid', message: describeIssues(parsed.error, 'command').join('; '), ...(field ? { field } : {}) } };
     }
     try {
-      return { ok: true, result: await this.run(parsed.data, actor) };
+      // Typed per command by the handler table that replaces this switch.
+      return { ok: true, result: (await this.run(parsed.data, actor)) as CommandResults[CommandType] };
     } catch (error) {
       if (error instanceof CommandError) return { ok: false, error: { code: error.code, message: error.message } };
       if (error instanceof QueueError) return { ok: false, error: { code: error.code, message: error.message } };

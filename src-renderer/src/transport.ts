@@ -86,14 +86,15 @@ class BrowserStudio implements StudioConnection {
     };
   }
 
-  send(command: Command): Promise<CommandReply> {
+  send<C extends Command>(command: C): Promise<CommandReply<C['type']>> {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) {
       return Promise.resolve({ ok: false, error: { code: 'internal', message: 'not connected to the studio yet' } });
     }
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+      // The host answers a command's id with that command's result (the contract's CommandResults).
+      this.pending.set(id, resolve as (reply: CommandReply) => void);
       socket.send(JSON.stringify({ id, command }));
     });
   }

@@ -19,7 +19,7 @@ describe('the desktop media protocol', () => {
     class DetailStudio extends FakeStudio {
       override async execute(command: unknown, actor: string): Promise<CommandReply> {
         if ((command as { type?: string }).type !== 'jobDetail') return super.execute(command, actor);
-        return { ok: true, result: { job: { id: 'job1' }, spec: null, trace: null, media: { kind: 'video', file: 'a.webm', mimeType: 'video/webm', url: null } } };
+        return { ok: true, result: { job: { id: 'job1' }, spec: null, trace: null, media: { kind: 'video', file: 'a.webm', mimeType: 'video/webm', url: null } } as unknown as JobDetail };
       }
     }
     const reply = await withDesktopMediaUrls(new DetailStudio()).execute({ type: 'jobDetail', jobId: 'job1' }, 'tester');

@@ -29,7 +29,7 @@ class MediaStudio extends FakeStudio {
   override async execute(command: unknown, actor: string): Promise<CommandReply> {
     if ((command as { type?: string }).type !== 'jobDetail') return super.execute(command, actor);
     const detail = { job: { id: JOB }, spec: null, trace: null, media: { kind: 'video', file: 'shot.mp4', mimeType: 'video/mp4', url: null } };
-    return { ok: true, result: detail };
+    return { ok: true, result: detail as unknown as JobDetail };
   }
 }
 
