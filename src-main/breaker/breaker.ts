@@ -1,19 +1,15 @@
-import { Call, CallList } from './call.ts';
+/**
+ * One circuit's state machine: admission, outcomes, transitions. What it counts for reports is in
+ * tally.ts; its in-flight calls and their deadlines are in inflight.ts.
+ */
+import { Call } from './call.ts';
 import { type CircuitBreakerConfig, normalizeConfig, parsePatch, snapshotEquals } from './config.ts';
 import { TypedEmitter } from './emitter.ts';
 import { CircuitBreakerError, CircuitTimeoutError, EmergencyStopError } from './errors.ts';
+import { InflightCalls } from './inflight.ts';
 import { defaultScheduler, type ScheduledTask, type Scheduler } from './scheduler.ts';
-import type {
-  BreakerEvents,
-  CircuitEvent,
-  CircuitState,
-  CircuitStats,
-  ConfigSnapshot,
-  ExecuteOptions,
-  Operation,
-  RejectionReason,
-} from './types.ts';
-import { RollingWindow } from './window.ts';
+import { CallTally } from './tally.ts';
+import type { BreakerEvents, CircuitEvent, CircuitState, CircuitStats, ConfigSnapshot, ExecuteOptions, Operation, RejectionReason } from './types.ts';
 
 export interface BreakerOptions {
   /** Clock and timer; the process-wide one by default. Tests pass a ManualScheduler. */
@@ -25,8 +21,6 @@ export interface BreakerOptions {
 const everyErrorCounts = () => true;
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
-const seconds = (ms: number | null) => (ms === null ? null : ms / 1000);
-const micros = (ms: number | null | undefined) => (ms == null ? null : Math.round(ms * 1000) / 1000);
 
 export class CircuitBreaker {
   readonly name: string;
@@ -43,33 +37,16 @@ export class CircuitBreaker {
   private consecutiveSuccesses = 0;
   private stateChanges = 0;
 
-  private readonly inflight = new CallList();
+  private readonly inflight: InflightCalls;
   /** Slots held: running calls, including aborted ones that have not ended and are not yet abandoned. */
   private running = 0;
   /** Probes of the current half-open generation still holding a slot. */
   private probes = 0;
+  private readonly tally: CallTally;
 
-  private total = 0;
-  private successes = 0;
-  private failures = 0;
-  private rejected = 0;
-  private timeouts = 0;
-  private abandoned = 0;
-  private canceled = 0;
-  private ignored = 0;
-  private stale = 0;
-  /** Summed durations of successful and failed calls, ms: Prometheus-style _sum alongside the counts. */
-  private successMs = 0;
-  private failureMs = 0;
-  private readonly window: RollingWindow;
-
-  /** Monotonic times, turned into wall-clock times only when reported: one clock read per call saved. */
-  private lastFailureMono: number | null = null;
-  private lastSuccessMono: number | null = null;
   private openedAtWall: number | null = null;
   private openedAtMono = 0;
   private recoveryTask: ScheduledTask | undefined;
-  private sweepTask: ScheduledTask | undefined;
 
   constructor(name: string, config: CircuitBreakerConfig, options: BreakerOptions = {}) {
     if (typeof name !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(name)) {
@@ -80,7 +57,15 @@ export class CircuitBreaker {
     this.cfg = snapshot;
     this.isFailure = isFailure ?? everyErrorCounts;
     this.scheduler = options.scheduler ?? defaultScheduler();
-    this.window = new RollingWindow(options.windowMs ?? 60_000);
+    this.tally = new CallTally(options.windowMs ?? 60_000);
+    this.inflight = new InflightCalls(this.scheduler, {
+      abandonAfterMs: () => this.cfg.abandonAfterMs,
+      timedOut: (call, now) => this.timeOut(call, now),
+      abandoned: (call, now) => this.abandon(call, now),
+      canceled: () => {
+        this.tally.canceled++;
+      },
+    });
   }
 
   get state(): CircuitState {
@@ -91,7 +76,10 @@ export class CircuitBreaker {
     return this.cfg;
   }
 
-  /** Whether a custom failure classifier was given; part of a config's identity. */
+  /**
+   * The function that decides whether an error counts as a failure: the config's `isFailure`, or one
+   * that counts every error. Part of a config's identity: the manager compares it when asked again.
+   */
   get failureClassifier(): (error: unknown) => boolean {
     return this.isFailure;
   }
@@ -106,21 +94,19 @@ export class CircuitBreaker {
   }
 
   execute<T>(op: Operation<T>, options?: ExecuteOptions): Promise<T> {
-    this.total++;
+    this.tally.total++;
     const now = this.scheduler.now();
     const rejection = this.admit(now);
     if (rejection) return Promise.reject(this.reject(rejection, now));
     if (options?.signal?.aborted) {
-      this.canceled++;
+      this.tally.canceled++;
       return Promise.reject(options.signal.reason);
     }
 
     const call = new Call(this.generation, now, this.cfg.timeoutMs, this.current === 'half_open');
     this.running++;
     if (call.probe) this.probes++;
-    this.inflight.add(call);
-    this.ensureSweepBy(call.deadline);
-    if (options?.signal) this.linkCallerSignal(call, options.signal);
+    this.inflight.add(call, options?.signal);
 
     let result: T | PromiseLike<T>;
     try {
@@ -146,7 +132,7 @@ export class CircuitBreaker {
   /** Emergency stop for this circuit: latched until forceClose. `abort` also aborts running calls. */
   forceOpen(reason = 'forced open', options: { abort?: boolean } = {}): void {
     this.transition('forced_open', reason);
-    if (options.abort) this.abortRunning(reason);
+    if (options.abort) this.inflight.cancelAll(() => new EmergencyStopError(this.name, reason));
   }
 
   /** Re-arm: closed, with the current streak cleared. Running work is not touched. */
@@ -173,52 +159,18 @@ export class CircuitBreaker {
   }
 
   stats(): CircuitStats {
-    const now = this.scheduler.now();
-    const wall = this.scheduler.wallNow();
-    const toWall = (mono: number | null) => (mono === null ? null : wall - (now - mono));
-    const completed = this.successes + this.failures;
-    const [p50, p95, p99] = this.window.percentiles(now, [0.5, 0.95, 0.99]);
-    const cfg = this.cfg;
-    return {
+    const machine = {
       name: this.name,
       state: this.current,
-      config: {
-        failure_threshold: cfg.failureThreshold,
-        recovery_timeout: cfg.recoveryTimeoutMs / 1000,
-        success_threshold: cfg.successThreshold,
-        timeout: cfg.timeoutMs / 1000,
-        max_concurrent: cfg.maxConcurrent,
-        half_open_max_probes: cfg.halfOpenMaxProbes,
-        abandon_after: cfg.abandonAfterMs / 1000,
-      },
-      stats: {
-        total_requests: this.total,
-        successful_requests: this.successes,
-        failed_requests: this.failures,
-        rejected_requests: this.rejected,
-        success_rate_percent: completed === 0 ? null : Math.round((this.successes / completed) * 10_000) / 100,
-        consecutive_failures: this.consecutiveFailures,
-        consecutive_successes: this.consecutiveSuccesses,
-        state_changes: this.stateChanges,
-        concurrent_requests: this.running,
-        timeouts: this.timeouts,
-        abandoned: this.abandoned,
-        canceled: this.canceled,
-        ignored_errors: this.ignored,
-        stale_results: this.stale,
-        call_seconds_total: { successful: this.successMs / 1000, failed: this.failureMs / 1000 },
-        latency_ms: { p50: micros(p50), p95: micros(p95), p99: micros(p99), window_seconds: this.window.windowMs / 1000 },
-        window: { seconds: this.window.windowMs / 1000, ...this.window.totals(now) },
-      },
-      timing: {
-        last_failure_time: seconds(toWall(this.lastFailureMono)),
-        last_success_time: seconds(toWall(this.lastSuccessMono)),
-        time_since_last_failure: this.lastFailureMono === null ? null : (now - this.lastFailureMono) / 1000,
-        opened_at: seconds(this.openedAtWall),
-        next_attempt_at:
-          this.current === 'open' ? (wall + Math.max(0, this.openedAtMono + cfg.recoveryTimeoutMs - now)) / 1000 : null,
-      },
+      config: this.cfg,
+      consecutiveFailures: this.consecutiveFailures,
+      consecutiveSuccesses: this.consecutiveSuccesses,
+      stateChanges: this.stateChanges,
+      running: this.running,
+      openedAtWall: this.openedAtWall,
+      openedAtMono: this.openedAtMono,
     };
+    return this.tally.report(machine, this.scheduler.now(), this.scheduler.wallNow());
   }
 
   /**
@@ -260,8 +212,7 @@ export class CircuitBreaker {
   }
 
   private reject(reason: RejectionReason, now: number): CircuitBreakerError {
-    this.rejected++;
-    this.window.count(now, 'rejected');
+    this.tally.rejection(now);
     if (this.wants('rejected')) this.emit('rejected', { circuit: this.name, reason, at: this.scheduler.wallNow() });
     return new CircuitBreakerError(this.name, reason);
   }
@@ -272,7 +223,6 @@ export class CircuitBreaker {
   private settle(call: Call, ok: boolean, value: unknown): void {
     if (call.settled) return;
     call.settled = true;
-    call.detachCallerSignal?.();
     if (!call.abandoned) this.release(call);
     this.inflight.remove(call);
     if (call.decided) return;
@@ -280,7 +230,7 @@ export class CircuitBreaker {
 
     const now = this.scheduler.now();
     const durationMs = now - call.startedAt;
-    this.window.recordLatency(now, durationMs);
+    this.tally.latency(now, durationMs);
     if (ok) {
       this.recordSuccess(call, durationMs, now);
       call.resolve?.(value);
@@ -293,18 +243,15 @@ export class CircuitBreaker {
       // A classifier that throws cannot vouch for the error: count it.
     }
     if (counts) this.recordFailure(call, durationMs, value, false, now);
-    else this.ignored++;
+    else this.tally.ignored++;
     call.reject?.(value);
   }
 
   private recordSuccess(call: Call, durationMs: number, now: number): void {
-    this.successes++;
-    this.successMs += durationMs;
-    this.window.count(now, 'successes');
-    this.lastSuccessMono = now;
+    this.tally.success(now, durationMs);
     if (this.wants('success')) this.emit('success', { circuit: this.name, durationMs, at: this.scheduler.wallNow() });
     if (call.generation !== this.generation) {
-      this.stale++;
+      this.tally.stale++;
       return;
     }
     this.consecutiveFailures = 0;
@@ -315,13 +262,10 @@ export class CircuitBreaker {
   }
 
   private recordFailure(call: Call, durationMs: number, error: unknown, timedOut: boolean, now: number): void {
-    this.failures++;
-    this.failureMs += durationMs;
-    this.window.count(now, 'failures');
-    this.lastFailureMono = now;
+    this.tally.failure(now, durationMs);
     if (this.wants('failure')) this.emit('failure', { circuit: this.name, error, durationMs, timedOut, at: this.scheduler.wallNow() });
     if (call.generation !== this.generation) {
-      this.stale++;
+      this.tally.stale++;
       return;
     }
     this.consecutiveSuccesses = 0;
@@ -338,80 +282,24 @@ export class CircuitBreaker {
     if (call.probe && call.generation === this.generation) this.probes--;
   }
 
-  // ── deadlines: one sweep per breaker on the shared scheduler, not a timer per call ──
-
-  private ensureSweepBy(at: number): void {
-    if (this.sweepTask && this.sweepTask.at <= at) return;
-    this.sweepTask?.cancel();
-    this.sweepTask = this.scheduler.schedule(at, () => this.sweep());
-  }
-
-  private sweep(): void {
-    this.sweepTask = undefined;
-    const now = this.scheduler.now();
-    let next = Infinity;
-    for (const call of this.inflight.toArray()) {
-      if (!call.decided) {
-        if (call.deadline <= now) this.timeOut(call, now);
-        else next = Math.min(next, call.deadline);
-      }
-      if (call.decided && !call.settled && !call.abandoned) {
-        const abandonAt = call.abortedAt + this.cfg.abandonAfterMs;
-        if (abandonAt <= now) this.abandon(call, now);
-        else next = Math.min(next, abandonAt);
-      }
-    }
-    if (next !== Infinity) this.ensureSweepBy(next);
-  }
+  // ── what the in-flight list reports ──────────────────────────────────────
 
   private timeOut(call: Call, now: number): void {
     call.decided = true;
     const error = new CircuitTimeoutError(this.name, call.timeoutMs);
     call.abort(error, now);
-    this.timeouts++;
-    this.window.count(now, 'timeouts');
-    this.window.recordLatency(now, now - call.startedAt);
+    this.tally.timeout(now, now - call.startedAt);
     if (this.wants('timeout')) this.emit('timeout', { circuit: this.name, timeoutMs: error.timeoutMs, at: this.scheduler.wallNow() });
     this.recordFailure(call, now - call.startedAt, error, true, now);
     call.reject?.(error);
   }
 
   private abandon(call: Call, now: number): void {
-    call.abandoned = true;
-    this.abandoned++;
+    this.tally.abandoned++;
     this.release(call);
-    this.inflight.remove(call);
     if (this.wants('abandoned')) {
       this.emit('abandoned', { circuit: this.name, abandonAfterMs: now - call.abortedAt, at: this.scheduler.wallNow() });
     }
-  }
-
-  /** Aborts every running call whose outcome is still open: an emergency stop, not a failure. */
-  private abortRunning(reason: string): void {
-    const now = this.scheduler.now();
-    for (const call of this.inflight.toArray()) {
-      if (call.decided) continue;
-      call.decided = true;
-      const error = new EmergencyStopError(this.name, reason);
-      call.abort(error, now);
-      this.canceled++;
-      call.reject?.(error);
-      this.ensureSweepBy(now + this.cfg.abandonAfterMs);
-    }
-  }
-
-  private linkCallerSignal(call: Call, signal: AbortSignal): void {
-    const onAbort = () => {
-      if (call.decided) return;
-      call.decided = true;
-      const now = this.scheduler.now();
-      call.abort(signal.reason, now);
-      this.canceled++;
-      call.reject?.(signal.reason);
-      this.ensureSweepBy(now + this.cfg.abandonAfterMs);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    call.detachCallerSignal = () => signal.removeEventListener('abort', onAbort);
   }
 
   // ── state machine ────────────────────────────────────────────────────────

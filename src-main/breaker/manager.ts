@@ -1,5 +1,6 @@
 import { CircuitBreaker, type BreakerOptions } from './breaker.ts';
 import { type CircuitBreakerConfig, describeDifference, normalizeConfig, snapshotEquals } from './config.ts';
+import { TypedEmitter } from './emitter.ts';
 import type { BreakerEvents, CircuitEvent, CircuitStats, ConfigSnapshot } from './types.ts';
 
 export interface ManagerOptions extends BreakerOptions {
@@ -10,19 +11,10 @@ export interface ManagerOptions extends BreakerOptions {
 /** Owns every breaker of a process: one place to create, configure, stop, reset and watch them. */
 export class CircuitManager {
   private readonly breakers = new Map<string, CircuitBreaker>();
-  private readonly subscribers = new Set<(event: CircuitEvent) => void>();
+  /** The one stream: a single event name, `event`, that carries every breaker's events. */
+  private readonly stream = new TypedEmitter<{ event: CircuitEvent }>();
   private readonly options: BreakerOptions;
-  private readonly fanOut = (event: CircuitEvent) => {
-    for (const subscriber of this.subscribers) {
-      try {
-        subscriber(event);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
-  };
+  private readonly fanOut = (event: CircuitEvent) => this.stream.emit('event', event);
 
   constructor(options: ManagerOptions = {}) {
     const { circuits, ...breakerOptions } = options;
@@ -53,7 +45,7 @@ export class CircuitManager {
       throw new Error(`Unknown circuit "${name}": known circuits are ${this.names().join(', ') || 'none'}; pass a config to create it`);
     }
     const breaker = new CircuitBreaker(name, config, this.options);
-    if (this.subscribers.size) breaker.setSink(this.fanOut);
+    if (this.stream.has('event')) breaker.setSink(this.fanOut);
     this.breakers.set(name, breaker);
     return breaker;
   }
@@ -90,11 +82,11 @@ export class CircuitManager {
 
   /** The one stream of every breaker's events, each tagged with `type` and `circuit`. */
   subscribe(listener: (event: CircuitEvent) => void): () => void {
-    this.subscribers.add(listener);
-    if (this.subscribers.size === 1) for (const b of this.breakers.values()) b.setSink(this.fanOut);
+    const unsubscribe = this.stream.on('event', listener);
+    if (this.stream.listenerCount('event') === 1) for (const b of this.breakers.values()) b.setSink(this.fanOut);
     return () => {
-      this.subscribers.delete(listener);
-      if (this.subscribers.size === 0) for (const b of this.breakers.values()) b.setSink(undefined);
+      unsubscribe();
+      if (!this.stream.has('event')) for (const b of this.breakers.values()) b.setSink(undefined);
     };
   }
 

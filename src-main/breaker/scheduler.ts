@@ -3,6 +3,8 @@
  * keeps the requests in a min-heap and arms a single timer for the earliest. The timer is unref'd so
  * that the library never keeps a process alive.
  */
+import { rethrowLater } from './emitter.ts';
+
 export interface Scheduler {
   /** Monotonic milliseconds: deadlines and durations. */
   now(): number;
@@ -109,9 +111,7 @@ abstract class HeapScheduler implements Scheduler {
       try {
         top.task();
       } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
+        rethrowLater(error);
       }
     }
   }

@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CircuitBreaker, type CircuitManager, CircuitTimeoutError, type RejectionReason } from '../breaker/index.ts';
+import { type CircuitBreaker, type CircuitManager, CircuitTimeoutError, type RejectionReason, TypedEmitter } from '../breaker/index.ts';
 import { StoppedError, isRejection, waitForAdmission } from './admission.ts';
 import { ChaosPlan, type ChaosRule } from './chaos.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
@@ -89,7 +89,8 @@ export class RenderEngine {
   private chaos: ChaosPlan;
   private readonly retry: RetryPolicy;
   private maxParallel: number;
-  private readonly listeners = new Set<EngineListener>();
+  /** Engine-wide events travel under one name; a listener that throws is rethrown later (rethrowLater). */
+  private readonly events = new TypedEmitter<{ event: EngineEvent }>();
 
   constructor(options: EngineOptions) {
     this.circuits = options.circuits;
@@ -114,8 +115,7 @@ export class RenderEngine {
 
   /** Engine-wide events (those not tied to one job), such as lowered parallelism. */
   onEvent(listener: EngineListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.on('event', listener);
   }
 
   /** Lowers or restores how many segments of a shot run at once, and says so. */
@@ -124,7 +124,7 @@ export class RenderEngine {
     if (next === this.maxParallel) return;
     const event: EngineEvent = { type: 'degradation', shotId: null, kind: 'parallelism', from: String(this.maxParallel), to: String(next), reason };
     this.maxParallel = next;
-    for (const listener of this.listeners) listener(event);
+    this.events.emit('event', event);
   }
 
   async renderShot(shot: Shot, job: ShotJob): Promise<ShotResult> {
