@@ -15,20 +15,7 @@ import { DEFAULT_RETRY, type RetryPolicy, anySignal, backoffDelay, sleep } from 
 import type { ChaosMode, ExportTask, FrameTask, InterpolationTask, QualityMeasurement, StageName, StageResult, StageTask, Verification } from './tasks.ts';
 import { StageError } from './tasks.ts';
 import type { PipelineTrace } from './trace.ts';
-
-export interface RunOptions {
-  signal?: AbortSignal;
-  onProgress?: (progress: { percent: number; frames: number }) => void;
-  onSpawn?: (pid: number) => void;
-}
-export interface WorkerLease {
-  run(task: StageTask, options: RunOptions): Promise<StageResult>;
-  release(): void;
-}
-/** The part of the worker pool the pipeline needs: a worker held before entering a circuit. */
-export interface WorkerLeaser {
-  lease(signal?: AbortSignal): Promise<WorkerLease>;
-}
+import type { WorkerLeaser } from './worker-lease.ts';
 
 export interface EngineOptions {
   circuits: CircuitManager;
