@@ -3,7 +3,7 @@
  * The pipeline needs only WorkerLeaser (a lease is taken before a circuit is entered, so waiting for
  * a worker is queueing, not the stage's time); the WorkerPool provides it.
  */
-import { StageError, type StageName, type StageResult, type StageTask } from './tasks.ts';
+import { StageError, type StageLabel, type StageResult, type StageTask } from './tasks.ts';
 
 /** How a stage task runs on a worker: cancellation, and what the caller hears while it runs. */
 export interface StageRunOptions {
@@ -26,8 +26,6 @@ export interface WorkerLease {
 export interface WorkerLeaser {
   lease(signal?: AbortSignal): Promise<WorkerLease>;
 }
-
-export type StageLabel = StageName | 'unknown';
 
 /** The error of a wait or task its caller's signal ended; the signal's reason, if an Error, says why. */
 export function canceledBy(signal: AbortSignal, stage: StageLabel, when: string): StageError {

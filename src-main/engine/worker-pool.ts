@@ -12,8 +12,8 @@
  */
 import { TypedEmitter } from '../breaker/emitter.ts';
 import { PooledWorker, type WorkerHooks, type WorkerTimings } from './pooled-worker.ts';
-import { StageError, type StageName, type StageResult, type StageTask } from './tasks.ts';
-import { LeaseQueue, type StageLabel, type StageRunOptions, type WorkerLease, type WorkerLeaser, canceledBy } from './worker-lease.ts';
+import { StageError, type StageLabel, type StageName, type StageResult, type StageTask } from './tasks.ts';
+import { LeaseQueue, type StageRunOptions, type WorkerLease, type WorkerLeaser, canceledBy } from './worker-lease.ts';
 import { NodeWorkerSpawner, type WorkerSpawner } from './worker-spawner.ts';
 
 export type { WorkerHandle, WorkerSpawner } from './worker-spawner.ts';

@@ -4,7 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertSafeFilterValue, filterNumber, fluentArgs, measureQuality, probe, resolveFfmpeg, runFfmpeg, specToArgs, type FfmpegProgress, type FfmpegSpec } from '../../src-main/engine/ffmpeg.ts';
+import { fluentArgs, measureQuality, runFfmpeg, type FfmpegProgress } from '../../src-main/engine/ffmpeg.ts';
+import { resolveFfmpeg } from '../../src-main/engine/ffmpeg-binaries.ts';
+import { assertSafeFilterValue, filterNumber, specToArgs, type FfmpegSpec } from '../../src-main/engine/ffmpeg-spec.ts';
+import { probe } from '../../src-main/engine/ffprobe.ts';
 import { StageError } from '../../src-main/engine/tasks.ts';
 
 let dir: string;

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probe } from '../../src-main/engine/ffmpeg.ts';
+import { probe } from '../../src-main/engine/ffprobe.ts';
 import { GENERATORS, type ExportFormat } from '../../src-main/engine/model.ts';
 import { runStage } from '../../src-main/engine/stages.ts';
 import { StageError, type ExportTask, type FrameTask, type InterpolationTask, type StageTask } from '../../src-main/engine/tasks.ts';
