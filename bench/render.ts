@@ -25,13 +25,16 @@ import { join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createEngineCircuits } from '../src-main/engine/circuits.ts';
 import type { EngineEvent } from '../src-main/engine/events.ts';
-import { type FfmpegSpec, fluentArgs, resolveFfmpeg, specToArgs } from '../src-main/engine/ffmpeg.ts';
+import { fluentArgs } from '../src-main/engine/ffmpeg.ts';
+import { resolveFfmpeg } from '../src-main/engine/ffmpeg-binaries.ts';
+import { type FfmpegSpec, specToArgs } from '../src-main/engine/ffmpeg-spec.ts';
 import { INTERPOLATIONS, QUALITIES, type Shot, parseProject } from '../src-main/engine/model.ts';
-import { RenderEngine, type WorkerLease, type WorkerLeaser } from '../src-main/engine/pipeline.ts';
+import { RenderEngine } from '../src-main/engine/pipeline.ts';
 import { exportEncodeSpec } from '../src-main/engine/stages/export.ts';
 import { frameSpec } from '../src-main/engine/stages/frame.ts';
 import { interpolationSpec } from '../src-main/engine/stages/interpolate.ts';
 import type { ExportTask, FrameTask, InterpolationTask, StageResult } from '../src-main/engine/tasks.ts';
+import type { WorkerLease, WorkerLeaser } from '../src-main/engine/worker-lease.ts';
 import { WorkerPool } from '../src-main/engine/worker-pool.ts';
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS) || 5);
@@ -90,6 +93,7 @@ class RecordingLeaser implements WorkerLeaser {
   async lease(signal?: AbortSignal): Promise<WorkerLease> {
     const lease = await this.pool.lease(signal);
     return {
+      pid: lease.pid,
       release: () => lease.release(),
       run: async (task, options) => {
         const start = performance.now();

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command, Job } from '../src-preload/contract.ts';
 import { CHAOS_MODES, STAGES } from '../src-main/engine/tasks.ts';
 import { Studio } from '../src-main/host/studio.ts';
+import { seededRandom } from '../test/fixtures/seeded-random.ts';
 import { slope } from './stats.ts';
 
 const { values: args } = parseArgs({
@@ -49,18 +50,7 @@ const gc = globalThis.gc;
 const MiB = 1024 * 1024;
 const demoProjectPath = fileURLToPath(new URL('../resources/demo/project.json', import.meta.url));
 
-/** mulberry32: small, seeded, good enough to pick drills reproducibly. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-const rand = random(SEED);
+const rand = seededRandom(SEED);
 const choose = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
 /** A draft shot, varied so that every stage path runs: moves, keyframe counts, methods, formats. */

@@ -6,7 +6,7 @@
  * `failed`; and no ffmpeg outlives this process, nor this process its host.
  */
 import { connectToParent } from './worker-channel.ts';
-import { runStage } from './engine/stages.ts';
+import { runStage } from './engine/stages/run-stage.ts';
 import { FFMPEG_LOG_RUNS, STAGE_ERROR_CODES, type FfmpegRunLog, type FromWorker, type StageErrorCode, type StageTask, ToWorkerSchema } from './engine/tasks.ts';
 
 /** Chaos 'crash' lets ffmpeg get going first, so the crash lands mid-stage with a live child. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_CIRCUITS } from '../src-main/breaker/index.ts';
-import { probe } from '../src-main/engine/ffmpeg.ts';
+import { probe } from '../src-main/engine/ffprobe.ts';
 import { parseProject } from '../src-main/engine/model.ts';
 
 const cli = fileURLToPath(new URL('../src-main/cli.ts', import.meta.url));

@@ -11,24 +11,12 @@ import { ChaosPlan, type ChaosRule } from './chaos.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
 import { ShotRun, chaosField, writeSidecar } from './shot-run.ts';
 import type { InterpolationMethod, Quality, Shot } from './model.ts';
+import { INTERMEDIATE_EXT } from './quality.ts';
 import { DEFAULT_RETRY, type RetryPolicy, anySignal, backoffDelay, sleep } from './retry.ts';
 import type { ChaosMode, ExportTask, FrameTask, InterpolationTask, QualityMeasurement, StageName, StageResult, StageTask, Verification } from './tasks.ts';
 import { StageError } from './tasks.ts';
 import type { PipelineTrace } from './trace.ts';
-
-export interface RunOptions {
-  signal?: AbortSignal;
-  onProgress?: (progress: { percent: number; frames: number }) => void;
-  onSpawn?: (pid: number) => void;
-}
-export interface WorkerLease {
-  run(task: StageTask, options: RunOptions): Promise<StageResult>;
-  release(): void;
-}
-/** The part of the worker pool the pipeline needs: a worker held before entering a circuit. */
-export interface WorkerLeaser {
-  lease(signal?: AbortSignal): Promise<WorkerLease>;
-}
+import type { WorkerLeaser } from './worker-lease.ts';
 
 export interface EngineOptions {
   circuits: CircuitManager;
@@ -189,7 +177,7 @@ export class RenderEngine {
             frames: segment.frames,
             camera: { ...timeline.camera, t0: segment.t0, t1: segment.t1 },
             quality: job.quality,
-            output: join(job.workDir, `segment-${segment.index}.mkv`),
+            output: join(job.workDir, `segment-${segment.index}${INTERMEDIATE_EXT}`),
             ...(chaos ? { chaos: { mode: chaos } } : {}),
           }));
           outputs[segment.index] = result.output;
@@ -223,7 +211,7 @@ export class RenderEngine {
       width: run.shot.resolution.width,
       height: run.shot.resolution.height,
       quality: run.job.quality,
-      output: join(run.job.workDir, `interpolated-${method}.mkv`),
+      output: join(run.job.workDir, `interpolated-${method}${INTERMEDIATE_EXT}`),
       ...(chaos ? { chaos: { mode: chaos } } : {}),
     });
     try {

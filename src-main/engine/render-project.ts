@@ -11,10 +11,11 @@ import { ChaosPlan, type ChaosRule } from './chaos.ts';
 import { createEngineCircuits } from './circuits.ts';
 import type { EngineEvent } from './events.ts';
 import type { Quality } from './model.ts';
-import { type ShotResult, RenderEngine, type WorkerLeaser } from './pipeline.ts';
+import { type ShotResult, RenderEngine } from './pipeline.ts';
 import type { LoadedProject } from './project-io.ts';
 import { type PressureEvent, ResourceMonitor } from './resource-monitor.ts';
 import type { RetryPolicy } from './retry.ts';
+import type { WorkerLeaser } from './worker-lease.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface CircuitOverride {

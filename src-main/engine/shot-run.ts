@@ -4,7 +4,7 @@ import type { EngineEvent } from './events.ts';
 import type { Shot } from './model.ts';
 import type { ShotJob } from './pipeline.ts';
 import type { ChaosMode, StageName, StageResult, StageTask } from './tasks.ts';
-import { type Timeline, buildTimeline } from './timeline.ts';
+import { type ShotTimeline, buildShotTimeline } from './shot-timeline.ts';
 import { ShotTrace } from './trace.ts';
 
 /** Share of a shot's progress bar each stage fills. */
@@ -15,7 +15,7 @@ export const chaosField = (task: StageTask): { chaos?: ChaosMode } => (task.chao
 export class ShotRun {
   readonly shot: Shot;
   readonly job: ShotJob;
-  readonly timeline: Timeline;
+  readonly timeline: ShotTimeline;
   readonly trace: ShotTrace;
   /** Monotonic, so that a wall-clock step cannot make the elapsed time (and the ETA) negative or huge. */
   private readonly started = performance.now();
@@ -25,7 +25,7 @@ export class ShotRun {
   constructor(shot: Shot, job: ShotJob, chaos: ShotTrace['chaos']) {
     this.shot = shot;
     this.job = job;
-    this.timeline = buildTimeline(shot);
+    this.timeline = buildShotTimeline(shot);
     this.trace = new ShotTrace(chaos, shot.interpolation.method);
   }
 

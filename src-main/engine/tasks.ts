@@ -89,6 +89,8 @@ export type QualityMeasurement = z.infer<typeof QualitySchema>;
 /** How much of each ffmpeg run's stderr a trace keeps: enough to see why, small enough to store per attempt. */
 export const FFMPEG_LOG_LINES = 20;
 export const FFMPEG_LOG_LINE_MAX = 400;
+/** Lines of ffmpeg's or ffprobe's stderr that a failed run's error message ends with. */
+export const ERROR_TAIL_LINES = 15;
 /** Most ffmpeg runs one task reports (an export runs two: the encode and the quality measurement). */
 export const FFMPEG_LOG_RUNS = 8;
 
@@ -124,12 +126,15 @@ export type StageResult = z.infer<typeof StageResultSchema>;
 export const STAGE_ERROR_CODES = ['ffmpeg_failed', 'verification_failed', 'worker_crashed', 'canceled', 'invalid_task'] as const;
 export type StageErrorCode = (typeof STAGE_ERROR_CODES)[number];
 
+/** A stage's name, or 'unknown' for work not yet tied to one (a lease, a filter value, a probe). */
+export type StageLabel = StageName | 'unknown';
+
 export class StageError extends Error {
   readonly code: StageErrorCode;
-  readonly stage: StageName | 'unknown';
+  readonly stage: StageLabel;
   /** The log tail of the task's ffmpeg runs, when the worker reported them (a crashed worker reports none). */
   readonly ffmpegLog: FfmpegRunLog[] | undefined;
-  constructor(code: StageErrorCode, stage: StageName | 'unknown', message: string, ffmpegLog?: FfmpegRunLog[]) {
+  constructor(code: StageErrorCode, stage: StageLabel, message: string, ffmpegLog?: FfmpegRunLog[]) {
     super(message);
     this.name = 'StageError';
     this.code = code;

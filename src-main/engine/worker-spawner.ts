@@ -3,7 +3,7 @@
  * (child_process.fork); the Electron shell can add a utilityProcess one behind the same interface,
  * so the pool itself never knows which host it runs under.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, fork, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +41,13 @@ export interface NodeSpawnerOptions {
   execArgv?: string[];
   /** Where the worker's stdout and stderr go; the host's by default, so its crashes are seen. */
   output?: 'inherit' | 'ignore';
+  /**
+   * A command the worker runs under, such as prlimit to give it (and its ffmpeg) resource limits:
+   * the worker starts as `command ...args node ...execArgv workerPath`. The command must exec node
+   * in place (as prlimit, nice or taskset do), so that the IPC channel's descriptor carries over and
+   * the pid the pool sees is the worker's own.
+   */
+  prefix?: { command: string; args: readonly string[] };
 }
 
 /**
@@ -55,7 +62,7 @@ export function defaultWorkerPath(moduleUrl: string = import.meta.url): string {
   return existsSync(beside) || !existsSync(above) ? beside : above;
 }
 
-/** Spawns workers with child_process.fork, each leading its own process group. */
+/** Spawns workers with child_process.fork (or under a prefix command), each leading its own process group. */
 export class NodeWorkerSpawner implements WorkerSpawner {
   private readonly options: NodeSpawnerOptions;
 
@@ -65,22 +72,28 @@ export class NodeWorkerSpawner implements WorkerSpawner {
 
   spawn(): WorkerHandle {
     const output = this.options.output ?? 'inherit';
+    const workerPath = this.options.workerPath ?? defaultWorkerPath();
+    const execArgv = this.options.execArgv ?? [];
     // detached: the worker leads a process group that its ffmpeg joins, so one group kill takes both,
     // even after the worker itself has died and left ffmpeg orphaned. (Windows has no process
     // groups, and there detached would open a console window; the pool kills ffmpeg by pid there.)
-    const child = fork(this.options.workerPath ?? defaultWorkerPath(), [], {
-      execArgv: this.options.execArgv ?? [],
+    const options = {
       env: this.options.env ?? process.env,
       detached: process.platform !== 'win32',
       windowsHide: true,
       stdio: ['ignore', output, output, 'ipc'],
       serialization: 'json',
-    });
-    return new ForkedWorker(child);
+    } satisfies SpawnOptions;
+    const prefix = this.options.prefix;
+    const child = prefix
+      ? spawn(prefix.command, [...prefix.args, process.execPath, ...execArgv, workerPath], options)
+      : fork(workerPath, [], { ...options, execArgv });
+    return new WorkerProcess(child);
   }
 }
 
-class ForkedWorker implements WorkerHandle {
+/** A worker started by this spawner (forked, or spawned under a prefix command) as the pool sees it. */
+class WorkerProcess implements WorkerHandle {
   private readonly child: ChildProcess;
   private exitListeners: Array<(code: number | null, signal: string | null) => void> = [];
   private exited = false;

@@ -7,6 +7,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { isAlive } from '../engine/process-liveness.ts';
 
 const Entries = z.array(z.object({ pid: z.number().int().positive(), startedAt: z.number() }));
 type Entry = z.infer<typeof Entries>[number];
@@ -66,11 +67,7 @@ export class ProcessRegistry {
 }
 
 function isStudioWorker(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
+  if (!isAlive(pid)) return false;
   try {
     // Linux: the command line says whether this pid is still one of our workers.
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Job, Snapshot } from '../../src-preload/contract.ts';
+import { seededRandom } from '../fixtures/seeded-random.ts';
 import { decode } from './support/media.ts';
 import { commandName, descendants, markedEnv, newMark, processesMarked } from './support/processes.ts';
 import { expectedFrames, project, shot } from './support/projects.ts';
@@ -31,18 +32,6 @@ const PROGRESS_EVERY = 5;
 /** The last host finishing whatever the kills left: a few small shots. */
 const FINISH_BOUND_MS = 240_000;
 
-/** mulberry32: a small seeded generator, so a failing run's kill times can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const runMark = newMark('host-restarts');
 const dataDir = mkdtempSync(join(tmpdir(), 'storycore-chaos-restarts-'));
 afterAll(() => {
@@ -53,7 +42,7 @@ afterAll(() => {
 describe(`chaos 5: the host SIGKILLed mid-render and restarted ${CYCLES} times`, () => {
   it('keeps every job, leaves no stray process, never marks partial output done, and finishes the queue', async () => {
     note(SCENARIO, 'seed (CHAOS_SEED)', SEED);
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     const enqueued = new Map<string, { job: Job; shot: ReturnType<typeof shot> }>();
     const verified = new Set<string>();
     let shotCounter = 0;

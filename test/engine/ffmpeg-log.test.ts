@@ -6,9 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runFfmpeg, type FfmpegSpec } from '../../src-main/engine/ffmpeg.ts';
-import { FFMPEG_LOG_LINE_MAX, FFMPEG_LOG_LINES, StageError } from '../../src-main/engine/tasks.ts';
+import { runFfmpeg } from '../../src-main/engine/ffmpeg.ts';
+import type { FfmpegSpec } from '../../src-main/engine/ffmpeg-spec.ts';
+import { FFMPEG_LOG_LINE_MAX, FFMPEG_LOG_LINES } from '../../src-main/engine/tasks.ts';
 import { WorkerPool } from '../../src-main/engine/worker-pool.ts';
+import { rejection } from '../fixtures/stage-error.ts';
 import { frameTask } from '../fixtures/stage-tasks.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'storycore-ffmpeg-log-'));
@@ -25,17 +27,6 @@ const tiny = (output: string, extra: string[] = []): FfmpegSpec => ({
   outputOptions: [...extra, '-frames:v', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
 });
 
-async function failure(promise: Promise<unknown>): Promise<StageError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(StageError);
-  return error as StageError;
-}
-
 describe('runFfmpeg log tail', () => {
   it('reports the last non-progress stderr lines of a successful run, within the limits', async () => {
     const logs: string[][] = [];
@@ -51,7 +42,7 @@ describe('runFfmpeg log tail', () => {
 
   it('reports the lines that say why a run failed', async () => {
     const logs: string[][] = [];
-    await failure(runFfmpeg(tiny(join(dir, 'bad.mp4'), ['-no_such_option_here', '1']), { onLog: (lines) => logs.push(lines) }));
+    await rejection(runFfmpeg(tiny(join(dir, 'bad.mp4'), ['-no_such_option_here', '1']), { onLog: (lines) => logs.push(lines) }));
     expect(logs).toHaveLength(1);
     expect(logs[0]!.join('\n')).toMatch(/no_such_option_here/);
   });
@@ -62,7 +53,7 @@ describe('runFfmpeg log tail', () => {
     const endless: FfmpegSpec = { stage: 'interpolation', inputs: [{ lavfi: 'nullsrc=s=16x16:r=1', options: ['-re'] }], output: '-', outputOptions: ['-f', 'null'] };
     // Killed once it is writing (its first progress line), so its opening lines are surely out.
     const run = runFfmpeg(endless, { signal: controller.signal, onProgress: () => controller.abort(), onLog: (lines) => logs.push(lines) });
-    expect((await failure(run)).code).toBe('canceled');
+    expect((await rejection(run)).code).toBe('canceled');
     expect(logs).toHaveLength(1);
     expect(logs[0]!.join('\n')).toMatch(/Output #0, null/);
   });
@@ -79,7 +70,7 @@ describe('the log tail across the worker boundary', () => {
   it('comes back with a failed task on its StageError, naming the drill', async () => {
     const pool = new WorkerPool({ size: 1 });
     pools.push(pool);
-    const error = await failure(pool.run(frameTask(dir, 'seg-fail', 'fail')));
+    const error = await rejection(pool.run(frameTask(dir, 'seg-fail', 'fail')));
     expect(error.code).toBe('ffmpeg_failed');
     expect(error.ffmpegLog).toHaveLength(1);
     expect(error.ffmpegLog![0]!.step).toBe('segment 0 [chaos: fail]');
@@ -91,7 +82,7 @@ describe('the log tail across the worker boundary', () => {
     pools.push(pool);
     const controller = new AbortController();
     const run = pool.run(frameTask(dir, 'seg-hang', 'hang'), { signal: controller.signal, onSpawn: () => setTimeout(() => controller.abort(), 300) });
-    const error = await failure(run);
+    const error = await rejection(run);
     expect(error.code).toBe('canceled');
     expect(error.ffmpegLog?.[0]?.step).toBe('segment 0 [chaos: hang]');
   });

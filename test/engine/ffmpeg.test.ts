@@ -4,8 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertSafeFilterValue, filterNumber, fluentArgs, measureQuality, probe, resolveFfmpeg, runFfmpeg, specToArgs, type FfmpegProgress, type FfmpegSpec } from '../../src-main/engine/ffmpeg.ts';
+import { fluentArgs, measureQuality, runFfmpeg, type FfmpegProgress } from '../../src-main/engine/ffmpeg.ts';
+import { resolveFfmpeg } from '../../src-main/engine/ffmpeg-binaries.ts';
+import { assertSafeFilterValue, filterNumber, specToArgs, type FfmpegSpec } from '../../src-main/engine/ffmpeg-spec.ts';
+import { probe } from '../../src-main/engine/ffprobe.ts';
 import { StageError } from '../../src-main/engine/tasks.ts';
+import { rejection } from '../fixtures/stage-error.ts';
 
 let dir: string;
 const noStatic = { ffmpegStaticPath: () => null };
@@ -23,15 +27,6 @@ async function waitGone(pid: number, timeoutMs = 5000): Promise<void> {
     if (Date.now() > until) throw new Error(`process ${pid} still alive after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<StageError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StageError);
-  return err as StageError;
 }
 
 /** A small lossless clip made by ffmpeg itself. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ProjectInput, ProjectError, parseProject } from '../../src-main/engine/model.ts';
 import { loadProject, resolveInside } from '../../src-main/engine/project-io.ts';
-import { buildTimeline } from '../../src-main/engine/timeline.ts';
+import { buildShotTimeline } from '../../src-main/engine/shot-timeline.ts';
 
 const shot = (over: Record<string, unknown> = {}) => ({ id: 'a', duration: 2, keyframes: [{ generator: 'testsrc2' }], ...over });
 const project = (shots: unknown[], over: Record<string, unknown> = {}) => ({ version: 1, name: 'p', shots, ...over }) as ProjectInput;
@@ -60,7 +60,7 @@ describe('project model', () => {
 describe('timeline', () => {
   it('keeps the shot duration when transitions overlap segments, and splits the camera move', () => {
     const p = parseProject(project([shot({ duration: 3, keyframes: [{ generator: 'mandelbrot' }, { generator: 'life' }], interpolation: { transition: 'crossfade', transitionDuration: 0.5 } })]));
-    const t = buildTimeline(p.shots[0]!);
+    const t = buildShotTimeline(p.shots[0]!);
     expect(t.totalFrames).toBe(72);
     expect(t.segments).toHaveLength(2);
     const [a, b] = t.segments as [(typeof t.segments)[0], (typeof t.segments)[0]];
@@ -73,7 +73,7 @@ describe('timeline', () => {
 
   it('uses the movement preset unless from/to are given', () => {
     const p = parseProject(project([shot({ camera: { movement: 'pan', to: { x: 0.5, zoom: 2 } } })]));
-    const t = buildTimeline(p.shots[0]!);
+    const t = buildShotTimeline(p.shots[0]!);
     expect(t.camera.from).toEqual({ x: -1, y: 0, zoom: 1.4 });
     expect(t.camera.to).toEqual({ x: 0.5, y: 0, zoom: 2 });
   });

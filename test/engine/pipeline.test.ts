@@ -7,7 +7,7 @@ import type { CircuitEvent } from '../../src-main/breaker/index.ts';
 import { ChaosPlan, parseChaosRule } from '../../src-main/engine/chaos.ts';
 import { createEngineCircuits } from '../../src-main/engine/circuits.ts';
 import type { EngineEvent } from '../../src-main/engine/events.ts';
-import { probe } from '../../src-main/engine/ffmpeg.ts';
+import { probe } from '../../src-main/engine/ffprobe.ts';
 import { type Shot, parseProject } from '../../src-main/engine/model.ts';
 import { RenderEngine } from '../../src-main/engine/pipeline.ts';
 import { relieveMemoryPressure } from '../../src-main/engine/render-project.ts';

@@ -4,10 +4,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probe } from '../../src-main/engine/ffmpeg.ts';
+import { probe } from '../../src-main/engine/ffprobe.ts';
 import { GENERATORS, type ExportFormat } from '../../src-main/engine/model.ts';
-import { runStage } from '../../src-main/engine/stages.ts';
-import { StageError, type ExportTask, type FrameTask, type InterpolationTask, type StageTask } from '../../src-main/engine/tasks.ts';
+import { runStage } from '../../src-main/engine/stages/run-stage.ts';
+import type { ExportTask, FrameTask, InterpolationTask, StageError, StageTask } from '../../src-main/engine/tasks.ts';
+import { rejection } from '../fixtures/stage-error.ts';
 
 // Tiny shots keep the whole file fast: 96x54, 1 s, segments at 6 fps retimed to 12 fps.
 const W = 96;
@@ -67,13 +68,8 @@ function exportTask(output: string, format: ExportFormat, over: Partial<ExportTa
   return { stage: 'export', shotId: 's1', input: interpolated, format, width: W, height: H, fps: 12, frames: 12, quality: 'draft', output, ...over };
 }
 
-async function failure(task: StageTask, ctx: Parameters<typeof runStage>[1] = live()): Promise<StageError> {
-  const err = await runStage(task, ctx).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StageError);
-  return err as StageError;
+function failure(task: StageTask, ctx: Parameters<typeof runStage>[1] = live()): Promise<StageError> {
+  return rejection(runStage(task, ctx));
 }
 
 beforeAll(async () => {

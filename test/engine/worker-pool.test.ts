@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { StageError } from '../../src-main/engine/tasks.ts';
 import { WorkerPool, type WorkerPoolEvents, type WorkerPoolOptions } from '../../src-main/engine/worker-pool.ts';
 import { NodeWorkerSpawner } from '../../src-main/engine/worker-spawner.ts';
+import { rejection } from '../fixtures/stage-error.ts';
 import { frameTask, isAlive, waitUntil } from '../fixtures/stage-tasks.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'storycore-pool-'));
@@ -30,17 +30,6 @@ function record<K extends keyof WorkerPoolEvents>(pool: WorkerPool, name: K): Ar
 function freeze(pid: number): void {
   process.kill(pid, 'SIGSTOP');
   stopped.add(pid);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<StageError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the task to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(StageError);
-  return error as StageError;
 }
 
 /** A task that runs until stopped, started on the pool; resolves once its ffmpeg is running. */

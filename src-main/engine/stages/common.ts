@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { runFfmpeg, type FfmpegProgress, type FfmpegSpec, type RunOptions, type RunResult } from '../ffmpeg.ts';
+import { runFfmpeg, type FfmpegProgress, type FfmpegRunOptions, type RunResult } from '../ffmpeg.ts';
+import type { FfmpegSpec } from '../ffmpeg-spec.ts';
 import { StageError, type ChaosMode, type FfmpegRunLog, type StageName } from '../tasks.ts';
 
 export interface StageContext {
@@ -19,7 +20,7 @@ export interface StageContext {
 }
 
 /** Runs options that hand a run's log tail to the stage context, labelled with its step. */
-export function logTo(ctx: StageContext, step: string): Pick<RunOptions, 'onLog'> {
+export function logTo(ctx: StageContext, step: string): Pick<FfmpegRunOptions, 'onLog'> {
   return ctx.onFfmpegLog ? { onLog: (lines) => ctx.onFfmpegLog?.({ step, lines }) } : {};
 }
 
@@ -118,7 +119,7 @@ export async function runStageFfmpeg(
   spec: FfmpegSpec,
   ctx: StageContext,
   chaos: ChaosMode | undefined,
-  options: Pick<RunOptions, 'expectedFrames' | 'durationS'> & { band?: [number, number]; step?: string } = {},
+  options: Pick<FfmpegRunOptions, 'expectedFrames' | 'durationS'> & { band?: [number, number]; step?: string } = {},
 ): Promise<RunResult> {
   const [lo, hi] = options.band ?? [0, 100];
   return await runFfmpeg(applyChaos(spec, chaos), {

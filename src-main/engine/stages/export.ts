@@ -5,7 +5,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { measureQuality, probe, type FfmpegSpec, type MediaRef } from '../ffmpeg.ts';
+import { measureQuality, type MediaRef } from '../ffmpeg.ts';
+import type { FfmpegSpec } from '../ffmpeg-spec.ts';
+import { probe } from '../ffprobe.ts';
 import type { ExportFormat } from '../model.ts';
 import { QUALITY_PRESETS } from '../quality.ts';
 import { StageError, type ExportTask, type StageResult, type Verification } from '../tasks.ts';

@@ -3,7 +3,7 @@
  * scaled to cover the frame, then zoompan plays the camera move over it, one output frame per
  * input frame. Output: a lossless intermediate.
  */
-import { assertSafeFilterValue, filterNumber, type FfmpegInput, type FfmpegSpec } from '../ffmpeg.ts';
+import { assertSafeFilterValue, filterNumber, type FfmpegInput, type FfmpegSpec } from '../ffmpeg-spec.ts';
 import { INTERMEDIATE_ARGS, QUALITY_PRESETS } from '../quality.ts';
 import { StageError, type FrameTask, type StageResult } from '../tasks.ts';
 import type { Easing } from '../model.ts';

@@ -3,7 +3,7 @@
  * and retimed from the source fps to the shot's fps with the chosen method. The result is padded
  * with the last frame and cut so that it holds exactly task.frames frames.
  */
-import { filterNumber, type FfmpegSpec } from '../ffmpeg.ts';
+import { filterNumber, type FfmpegSpec } from '../ffmpeg-spec.ts';
 import { INTERMEDIATE_ARGS, minterpolateOptions } from '../quality.ts';
 import { StageError, type InterpolationTask, type StageResult } from '../tasks.ts';
 import { requireFile, runStageFfmpeg, writeVia, type StageContext } from './common.ts';

@@ -7,6 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
+import { isAlive } from '../../../src-main/engine/process-liveness.ts';
+
+// The scenarios ask about liveness here, beside the other /proc questions; the check is the host's.
+export { isAlive };
 
 export const MARK_VARIABLE = 'STORYCORE_CHAOS_MARK';
 
@@ -44,21 +48,6 @@ export function processesMarked(mark: string): MarkedProcess[] {
     }
   }
   return found;
-}
-
-/** Whether a process runs. A zombie (dead, not yet reaped) counts as gone. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** Children, grandchildren... of a pid, read from /proc. */

@@ -3,16 +3,14 @@
  * dispatches to the stage, and guarantees that every failure is a StageError with a code, so
  * that retry and circuit decisions never depend on message text.
  */
-import { describeIssues } from './model.ts';
-import { STAGES, StageError, StageTaskSchema, type ChaosMode, type StageName, type StageResult, type StageTask } from './tasks.ts';
-import { runExport } from './stages/export.ts';
-import { runFrameProcessing } from './stages/frame.ts';
-import { runInterpolation } from './stages/interpolate.ts';
-import type { StageContext } from './stages/common.ts';
+import { describeIssues } from '../model.ts';
+import { STAGES, StageError, StageTaskSchema, type ChaosMode, type StageLabel, type StageName, type StageResult, type StageTask } from '../tasks.ts';
+import type { StageContext } from './common.ts';
+import { runExport } from './export.ts';
+import { runFrameProcessing } from './frame.ts';
+import { runInterpolation } from './interpolate.ts';
 
-export type { StageContext } from './stages/common.ts';
-
-function stageOf(task: unknown): StageName | 'unknown' {
+function stageOf(task: unknown): StageLabel {
   const stage = (task as { stage?: unknown } | null)?.stage;
   return (STAGES as readonly unknown[]).includes(stage) ? (stage as StageName) : 'unknown';
 }

@@ -1,6 +1,7 @@
 /**
  * A shot's timeline: the camera move resolved to concrete positions, and the keyframe segments
- * with their share of the shot. Pure arithmetic, shared by the pipeline, the sidecar and tests.
+ * with their share of the shot and of the move. Pure arithmetic, shared by the pipeline, the
+ * sidecar and tests. (Not the dashboard's timeline, which draws circuit states over time.)
  */
 import type { Easing, Movement, Position, Shot } from './model.ts';
 
@@ -37,7 +38,7 @@ export interface Segment {
   t1: number;
 }
 
-export interface Timeline {
+export interface ShotTimeline {
   shotId: string;
   duration: number;
   fps: number;
@@ -50,7 +51,7 @@ export interface Timeline {
   segments: Segment[];
 }
 
-export function buildTimeline(shot: Shot): Timeline {
+export function buildShotTimeline(shot: Shot): ShotTimeline {
   const { sourceFps, transition, transitionDuration } = shot.interpolation;
   const n = shot.keyframes.length;
   const overlap = n > 1 && transition !== 'cut' ? transitionDuration : 0;
