@@ -1,6 +1,6 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import type { Command, CommandReply } from '../../../src-preload/contract.ts';
-import { describeDrill } from '../DrillsPanel.tsx';
+import { describeDrill } from './DrillsPanel.tsx';
 import { clockTime } from '../format.ts';
 import { useStudio } from '../store.ts';
 import { describeResume, resumePlan } from './plans.ts';

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { Command, CommandReply } from '../../../src-preload/contract.ts';
-import { STATE_LABEL } from '../CircuitCard.tsx';
+import { STATE_LABEL } from '../dashboard/CircuitCard.tsx';
 import { useStudio } from '../store.ts';
 import { resetPlan } from './plans.ts';
 

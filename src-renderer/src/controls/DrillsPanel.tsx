@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import type { ChaosRuleView, Command, CommandReply } from '../../src-preload/contract.ts';
-import { useStudio } from './store.ts';
+import type { ChaosRuleView, Command, CommandReply } from '../../../src-preload/contract.ts';
+import { useStudio } from '../store.ts';
 
 type Send = (command: Command) => Promise<CommandReply>;
 type Stage = ChaosRuleView['stage'];

@@ -1,16 +1,16 @@
 import { Suspense, lazy, useCallback, useMemo, useRef, useState } from 'react';
-import type { Command, CommandReply } from '../../src-preload/contract.ts';
-import { JobDetailDialog } from './queue/JobDetail.tsx';
-import { ProjectFileButton } from './queue/ProjectFileButton.tsx';
-import { FILTERS, type FilterName, countByStatus, pageOf, visibleJobs } from './queue/queue-model.ts';
-import { QueueRow } from './queue/QueueRow.tsx';
-import { useStudio } from './store.ts';
-import './queue/queue.css';
+import type { Command, CommandReply } from '../../../src-preload/contract.ts';
+import { JobDetailDialog } from './JobDetail.tsx';
+import { ProjectFileButton } from './ProjectFileButton.tsx';
+import { FILTERS, type FilterName, countByStatus, pageOf, visibleJobs } from './queue-model.ts';
+import { QueueRow } from './QueueRow.tsx';
+import { useStudio } from '../store.ts';
+import './queue.css';
 
 type Send = (command: Command) => Promise<CommandReply>;
 
 // The form brings the contract's schemas (zod) with it: loaded when first opened, not with the window.
-const ShotForm = lazy(() => import('./queue/ShotForm.tsx').then((m) => ({ default: m.ShotForm })));
+const ShotForm = lazy(() => import('./ShotForm.tsx').then((m) => ({ default: m.ShotForm })));
 
 /**
  * The render queue: add shots (a form, a project file, the demo), watch each job, act on it, open

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { CircuitStats, Command, CommandReply } from '../../src-preload/contract.ts';
-import { useStudio } from './store.ts';
+import type { CircuitStats, Command, CommandReply } from '../../../src-preload/contract.ts';
+import { useStudio } from '../store.ts';
 
 type Send = (command: Command) => Promise<CommandReply>;
 
