@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Command, CommandReply, JobDetail, PipelineTrace } from '../../../src-preload/contract.ts';
+import type { JobDetail, PipelineTrace } from '../../../src-preload/contract.ts';
 import { useStudio } from '../store.ts';
+import { useSend } from '../studio-context.tsx';
 import { PreviewPlayer } from './PreviewPlayer.tsx';
 import { STATUS_LABEL, formatMs, formatSeconds } from './queue-model.ts';
 
-type Send = (command: Command) => Promise<CommandReply>;
 type Attempt = PipelineTrace['attempts'][number];
 
 /**
@@ -16,7 +16,8 @@ type Attempt = PipelineTrace['attempts'][number];
  * Not modal: a modal dialog makes the rest of the page inert, and the Emergency Stop in the control
  * bar must stay one press away in every view.
  */
-export function JobDetailDialog({ jobId, send, onClose }: { jobId: string; send: Send; onClose: () => void }) {
+export function JobDetailDialog({ jobId, onClose }: { jobId: string; onClose: () => void }) {
+  const send = useSend();
   const dialog = useRef<HTMLDialogElement>(null);
   const live = useStudio((s) => s.jobs[jobId]);
   const [detail, setDetail] = useState<JobDetail | null>(null);
@@ -39,7 +40,7 @@ export function JobDetailDialog({ jobId, send, onClose }: { jobId: string; send:
     void send({ type: 'jobDetail', jobId }).then((reply) => {
       if (!current) return;
       if (reply.ok) {
-        setDetail(reply.result as JobDetail);
+        setDetail(reply.result);
         setError(null);
       } else setError(reply.error.message);
     });
