@@ -1,11 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
 import type { JobDetail, PipelineTrace } from '../../../src-preload/contract.ts';
+import { ColumnHeads } from '../ColumnHeads.tsx';
 import { useStudio } from '../store.ts';
 import { useSend } from '../studio-context.tsx';
 import { PreviewPlayer } from './PreviewPlayer.tsx';
 import { STATUS_LABEL, formatMs, formatSeconds } from './queue-model.ts';
 
 type Attempt = PipelineTrace['attempts'][number];
+
+const ATTEMPT_COLUMNS = ['Stage', 'Circuit', 'Try', 'Outcome', 'Elapsed', 'Drill', 'Log'];
 
 /**
  * One job in full, in a dialog (Escape closes it): what it renders, its live state, the pipeline
@@ -184,17 +187,7 @@ function TraceView({ trace, problem, running }: { trace: PipelineTrace | null; p
         </p>
       )}
       <table className="trace-attempts" data-testid="trace-attempts">
-        <thead>
-          <tr>
-            <th scope="col">Stage</th>
-            <th scope="col">Circuit</th>
-            <th scope="col">Try</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Elapsed</th>
-            <th scope="col">Drill</th>
-            <th scope="col">Log</th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={ATTEMPT_COLUMNS} />
         <tbody>
           {attempts.map((a, i) => (
             <AttemptRow key={i} attempt={a} selected={i === shown} onLog={() => setPicked(i)} />

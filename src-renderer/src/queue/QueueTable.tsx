@@ -4,9 +4,21 @@ import { JobDetailDialog } from './JobDetail.tsx';
 import { ProjectFileButton } from './ProjectFileButton.tsx';
 import { FILTERS, type FilterName, countByStatus, pageOf, visibleJobs } from './queue-model.ts';
 import { QueueRow } from './QueueRow.tsx';
+import { type Column, ColumnHeads } from '../ColumnHeads.tsx';
 import { useStudio } from '../store.ts';
 import { useSend } from '../studio-context.tsx';
-import './queue.css';
+
+/** The table's layout is fixed: these widths, not the rows' contents, size the columns. */
+const COLUMNS: readonly Column[] = [
+  { label: 'Shot', width: '13%' },
+  { label: 'Status', width: '18%' },
+  { label: 'Stage', width: '11%' },
+  { label: 'Progress', width: '12%' },
+  { label: 'ETA', width: '6%' },
+  { label: 'Tries', title: 'Attempts', width: '5%', align: 'right' },
+  { label: 'Priority · order', width: '15%' },
+  { label: 'Actions', width: '20%' },
+];
 
 // The form brings the contract's schemas (zod) with it: loaded when first opened, not with the window.
 const ShotForm = lazy(() => import('./ShotForm.tsx').then((m) => ({ default: m.ShotForm })));
@@ -78,20 +90,7 @@ export function QueueTable() {
       </div>
       <div className="queue-scroll">
         <table className="queue-table">
-          <thead>
-            <tr>
-              <th scope="col" className="col-shot">Shot</th>
-              <th scope="col" className="col-status">Status</th>
-              <th scope="col" className="col-stage">Stage</th>
-              <th scope="col" className="col-progress">Progress</th>
-              <th scope="col" className="col-eta">ETA</th>
-              <th scope="col" className="col-tries" title="Attempts">
-                Tries
-              </th>
-              <th scope="col" className="col-priority">Priority · order</th>
-              <th scope="col" className="col-actions">Actions</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={COLUMNS} />
           <tbody>
             {page.rows.map((job) => (
               <QueueRow key={job.id} job={job} act={act} onDetails={openDetail} selected={job.id === detailOf} />
