@@ -1,15 +1,14 @@
-import { type KeyboardEvent, lazy, Suspense, useCallback, useEffect, useState } from 'react';
-import type { Command } from '../../src-preload/contract.ts';
+import { type KeyboardEvent, lazy, Suspense, useEffect, useState } from 'react';
 import { ControlBar } from './controls/ControlBar.tsx';
 import { CircuitGrid } from './dashboard/CircuitGrid.tsx';
 import { EventLog } from './dashboard/EventLog.tsx';
 import { Timeline } from './dashboard/Timeline.tsx';
-import { DrillsPanel } from './DrillsPanel.tsx';
+import { DrillsPanel } from './controls/DrillsPanel.tsx';
 import { HistoryView } from './history/HistoryView.tsx';
-import { QueueTable } from './QueueTable.tsx';
-import { SettingsPanel } from './SettingsPanel.tsx';
+import { QueueTable } from './queue/QueueTable.tsx';
+import { SettingsPanel } from './controls/SettingsPanel.tsx';
 import { useStudio } from './store.ts';
-import type { StudioConnection } from './transport.ts';
+import { useStudioConnection } from './studio-context.tsx';
 import { coalesceBatches } from './coalesce.ts';
 
 // recharts is most of the bundle's weight and only the resource charts use it: loaded after the
@@ -27,10 +26,10 @@ type View = (typeof VIEWS)[number]['id'];
 const viewFromHash = (): View => (location.hash === '#history' ? 'history' : 'dashboard');
 
 /** The studio window: the control bar on top in every view, then the live dashboard or the history. */
-export function App({ studio }: { studio: StudioConnection }) {
+export function App() {
+  const studio = useStudioConnection();
   const applyBatches = useStudio((s) => s.applyBatches);
   const setConnection = useStudio((s) => s.setConnection);
-  const setError = useStudio((s) => s.setError);
   const sampleTick = useStudio((s) => s.sampleTick);
   const lastError = useStudio((s) => s.lastError);
   const stopped = useStudio((s) => s.queue.stopped !== null);
@@ -44,17 +43,6 @@ export function App({ studio }: { studio: StudioConnection }) {
     const timer = setInterval(() => sampleTick(Date.now()), 1000);
     return () => clearInterval(timer);
   }, [sampleTick]);
-
-  const send = useCallback(
-    async (command: Command) => {
-      const reply = await studio.send(command);
-      setError(reply.ok ? undefined : reply.error.message);
-      return reply;
-    },
-    [studio, setError],
-  );
-  // The panels show their own errors at the form, so their replies bypass the global error line.
-  const sendFromPanel = useCallback((command: Command) => studio.send(command), [studio]);
 
   const show = (next: View) => {
     setView(next);
@@ -73,7 +61,7 @@ export function App({ studio }: { studio: StudioConnection }) {
 
   return (
     <div className={`app${stopped ? ' app-stopped' : ''}`}>
-      <ControlBar send={send}>
+      <ControlBar>
         <nav role="tablist" aria-label="Views" className="tabs">
           {VIEWS.map((v) => (
             <button
@@ -106,7 +94,7 @@ export function App({ studio }: { studio: StudioConnection }) {
             {/* Mounted after the first paint: what is above the fold comes first (bench/ui.ts measures it). */}
             {painted ? (
               <>
-                <QueueTable send={send} />
+                <QueueTable />
                 <div className="dash-row">
                   <Suspense fallback={<section className="panel resources-placeholder" aria-busy="true" />}>
                     <ResourceCharts />
@@ -114,8 +102,8 @@ export function App({ studio }: { studio: StudioConnection }) {
                   <EventLog />
                 </div>
                 <div className="tuning">
-                  <DrillsPanel send={sendFromPanel} />
-                  <SettingsPanel send={sendFromPanel} />
+                  <DrillsPanel />
+                  <SettingsPanel />
                 </div>
               </>
             ) : null}

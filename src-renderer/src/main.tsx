@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { StudioProvider } from './studio-context.tsx';
 import { connectStudio } from './transport.ts';
 
 // Connect before React's first render: the handshake then overlaps that work instead of following it.
@@ -10,6 +11,8 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 createRoot(root).render(
   <StrictMode>
-    <App studio={studio} />
+    <StudioProvider studio={studio}>
+      <App />
+    </StudioProvider>
   </StrictMode>,
 );

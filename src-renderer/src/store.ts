@@ -9,7 +9,7 @@ import { create } from 'zustand';
 import type { AuditEntry, ChaosRuleView, CircuitHistoryEntry, CircuitStats, EventBatch, Job, QueueState, ResourceSampleView, StudioEvent } from '../../src-preload/contract.ts';
 import { type CallRates, type CallTotals, SPARK_POINTS, appendCapped, ratesBetween, totalsOf } from './dashboard/series.ts';
 import { RESOURCE_POINTS, type ResourcePoint, resourcePoint } from './dashboard/resources.ts';
-import { type HistoryWindow, appendHistory, historyFromSnapshot, pruneHistory } from './dashboard/timeline.ts';
+import { type HistoryWindow, appendHistory, historyFromSnapshot, pruneHistory } from './dashboard/state-bands.ts';
 import type { ConnectionState } from './transport.ts';
 
 const MAX_LOG = 300;

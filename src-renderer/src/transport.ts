@@ -3,7 +3,7 @@
  * MessagePort); in a browser the same StudioApi over the serve mode's WebSocket. Nothing else in
  * the renderer knows which one it has.
  */
-import type { Command, CommandReply, EventBatch, ServerMessage, StudioApi } from '../../src-preload/contract.ts';
+import type { Command, CommandReply, CommandType, EventBatch, ServerMessage, StudioApi } from '../../src-preload/contract.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -18,6 +18,16 @@ export function connectStudio(): StudioConnection {
     return { ...desktop, onConnection: (listener) => (listener('connected'), () => {}) };
   }
   return new BrowserStudio(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+}
+
+/**
+ * The wire boundary, and the window's one cast of a command result. The host answers a command's id
+ * with that command's result (the contract's CommandResults, which the host's handlers are typed
+ * against); what arrives on the socket is known here only as some command's reply, matched to its
+ * command by id. Nothing else in the window casts a result.
+ */
+function replyTo<T extends CommandType>(reply: CommandReply): CommandReply<T> {
+  return reply as CommandReply<T>;
 }
 
 /** The WebSocket client: one socket, replies matched by id, reconnecting with backoff after a host restart. */
@@ -73,7 +83,7 @@ class BrowserStudio implements StudioConnection {
       }
       else if (message.type === 'reply' && message.id !== null) {
         const { type: _type, id, ...reply } = message;
-        this.pending.get(id)?.(reply as CommandReply);
+        this.pending.get(id)?.(reply);
         this.pending.delete(id);
       }
     };
@@ -93,8 +103,7 @@ class BrowserStudio implements StudioConnection {
     }
     const id = this.nextId++;
     return new Promise((resolve) => {
-      // The host answers a command's id with that command's result (the contract's CommandResults).
-      this.pending.set(id, resolve as (reply: CommandReply) => void);
+      this.pending.set(id, (reply) => resolve(replyTo<C['type']>(reply)));
       socket.send(JSON.stringify({ id, command }));
     });
   }

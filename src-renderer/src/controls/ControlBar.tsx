@@ -1,12 +1,10 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
-import type { Command, CommandReply } from '../../../src-preload/contract.ts';
-import { describeDrill } from '../DrillsPanel.tsx';
+import { describeDrill } from './DrillsPanel.tsx';
 import { clockTime } from '../format.ts';
 import { useStudio } from '../store.ts';
+import { useSend } from '../studio-context.tsx';
 import { describeResume, resumePlan } from './plans.ts';
 import { ResetConfirm } from './ResetControl.tsx';
-
-type Send = (command: Command) => Promise<CommandReply>;
 
 export const STOP_SHORTCUT = 'Ctrl+Shift+Backspace';
 
@@ -15,7 +13,8 @@ export const STOP_SHORTCUT = 'Ctrl+Shift+Backspace';
  * then confirm), Resume (what it will start is shown beside it before the press), and the states an
  * operator must never miss: connection, latched stop, paused queue, active drill.
  */
-export function ControlBar({ send, children }: { send: Send; children?: ReactNode }) {
+export function ControlBar({ children }: { children?: ReactNode }) {
+  const send = useSend();
   const connection = useStudio((s) => s.connection);
   const connectionDetail = useStudio((s) => s.connectionDetail);
   const queue = useStudio((s) => s.queue);
@@ -90,7 +89,7 @@ export function ControlBar({ send, children }: { send: Send; children?: ReactNod
           Resume starts: {queue.stopped ? `nothing until reset (${resumeText})` : queue.paused ? resumeText : `queue running (${resumeText})`}
         </span>
       </div>
-      {armed ? <ResetConfirm send={send} onDone={disarm} /> : null}
+      {armed ? <ResetConfirm onDone={disarm} /> : null}
     </header>
   );
 }

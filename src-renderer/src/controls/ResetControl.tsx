@@ -1,16 +1,15 @@
 import { useEffect, useRef } from 'react';
-import type { Command, CommandReply } from '../../../src-preload/contract.ts';
-import { STATE_LABEL } from '../CircuitCard.tsx';
+import { STATE_LABEL } from '../dashboard/CircuitCard.tsx';
 import { useStudio } from '../store.ts';
+import { useSend } from '../studio-context.tsx';
 import { resetPlan } from './plans.ts';
-
-type Send = (command: Command) => Promise<CommandReply>;
 
 /**
  * Reset's second step: what it will re-arm, read live from the store while armed, with the
  * confirming button focused so the keyboard flow is Reset, Enter. Escape or Cancel disarms.
  */
-export function ResetConfirm({ send, onDone }: { send: Send; onDone: () => void }) {
+export function ResetConfirm({ onDone }: { onDone: () => void }) {
+  const send = useSend();
   const circuits = useStudio((s) => s.circuits);
   const queue = useStudio((s) => s.queue);
   const plan = resetPlan(circuits, queue);

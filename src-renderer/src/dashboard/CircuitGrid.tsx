@@ -1,5 +1,5 @@
 import { useLayoutEffect } from 'react';
-import { CircuitCardFor, troubleRank } from '../CircuitCard.tsx';
+import { CircuitCardFor, troubleRank } from './CircuitCard.tsx';
 import { useStudio } from '../store.ts';
 
 /** The performance mark bench/ui.ts reads: navigation to the first circuit card on screen. */

@@ -1,7 +1,7 @@
-import { STATE_ICON, STATE_LABEL, troubleRank } from '../CircuitCard.tsx';
+import { STATE_ICON, STATE_LABEL, troubleRank } from './CircuitCard.tsx';
 import { clockTime } from '../format.ts';
 import { useStudio } from '../store.ts';
-import { type Band, type BandState, TIMELINE_MS, slotBands, stateBands, timePerState } from './timeline.ts';
+import { type Band, type BandState, TIMELINE_MS, slotBands, stateBands, timePerState } from './state-bands.ts';
 
 /** Drawn slots per row: 3 s each over 15 minutes, so a flapping circuit costs no more than a quiet one. */
 const SLOTS = 300;

@@ -1,5 +1,5 @@
 /**
- * The chart colours, read from styles.css's custom properties so the charts follow the light and
+ * The chart colours, read from theme.css's custom properties so the charts follow the light and
  * dark themes with everything else. SVG presentation attributes cannot use var(), hence the lookup;
  * it is redone when the system theme flips.
  */

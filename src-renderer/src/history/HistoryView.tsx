@@ -1,10 +1,15 @@
+import type { ReactNode } from 'react';
 import type { Job } from '../../../src-preload/contract.ts';
+import { ColumnHeads } from '../ColumnHeads.tsx';
 import { useStudio } from '../store.ts';
 import { dateTime } from '../format.ts';
 import { describeAudit } from './audit.ts';
 
 const FINISHED: ReadonlySet<Job['status']> = new Set(['done', 'failed', 'canceled']);
 const STATUS_ICON: Partial<Record<Job['status'], string>> = { done: '✔', failed: '✖', canceled: '⊘' };
+
+const AUDIT_COLUMNS = ['When', 'Who', 'What', 'Reason', 'Change (old → new)'];
+const PAST_JOB_COLUMNS = ['Finished', 'Shot', 'Project', 'Status', 'Took', 'Attempts', 'Output or error'];
 
 const when = dateTime;
 function took(job: Job): string {
@@ -13,6 +18,17 @@ function took(job: Job): string {
   return s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`;
 }
 const basename = (path: string) => path.split(/[\\/]/).pop() ?? path;
+
+/** A table's one row while it has nothing to list, across all its columns. */
+function NothingYet({ columns, children }: { columns: number; children: ReactNode }) {
+  return (
+    <tr>
+      <td colSpan={columns} className="muted">
+        {children}
+      </td>
+    </tr>
+  );
+}
 
 /** The audit log (who did what, when, old → new) and the jobs that have finished, newest first. */
 export function HistoryView() {
@@ -27,15 +43,7 @@ export function HistoryView() {
         <h2 id="audit-title">Audit log</h2>
         <p className="hint">Every stop, reset, resume, circuit change and drill, as the host recorded it (newest {audit.length}).</p>
         <table>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Change (old → new)</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={AUDIT_COLUMNS} />
           <tbody>
             {audit.map((entry) => {
               const { changes, notes } = describeAudit(entry);
@@ -59,30 +67,14 @@ export function HistoryView() {
                 </tr>
               );
             })}
-            {audit.length === 0 ? (
-              <tr>
-                <td colSpan={5} className="muted">
-                  Nothing audited yet.
-                </td>
-              </tr>
-            ) : null}
+            {audit.length === 0 ? <NothingYet columns={AUDIT_COLUMNS.length}>Nothing audited yet.</NothingYet> : null}
           </tbody>
         </table>
       </section>
       <section className="panel" aria-labelledby="past-jobs-title" data-testid="past-jobs">
         <h2 id="past-jobs-title">Past jobs</h2>
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Finished</th>
-              <th scope="col">Shot</th>
-              <th scope="col">Project</th>
-              <th scope="col">Status</th>
-              <th scope="col">Took</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Output or error</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={PAST_JOB_COLUMNS} />
           <tbody>
             {past.map((job) => (
               <tr key={job.id} data-testid={`past-job-${job.id}`} data-status={job.status}>
@@ -98,13 +90,7 @@ export function HistoryView() {
                 <td title={job.error ?? job.output ?? undefined}>{job.error ? job.error.split('\n')[0] : job.output ? basename(job.output) : '—'}</td>
               </tr>
             ))}
-            {past.length === 0 ? (
-              <tr>
-                <td colSpan={7} className="muted">
-                  No finished jobs yet.
-                </td>
-              </tr>
-            ) : null}
+            {past.length === 0 ? <NothingYet columns={PAST_JOB_COLUMNS.length}>No finished jobs yet.</NothingYet> : null}
           </tbody>
         </table>
       </section>

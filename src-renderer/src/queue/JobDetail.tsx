@@ -1,11 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Command, CommandReply, JobDetail, PipelineTrace } from '../../../src-preload/contract.ts';
+import type { JobDetail, PipelineTrace } from '../../../src-preload/contract.ts';
+import { ColumnHeads } from '../ColumnHeads.tsx';
 import { useStudio } from '../store.ts';
+import { useSend } from '../studio-context.tsx';
 import { PreviewPlayer } from './PreviewPlayer.tsx';
 import { STATUS_LABEL, formatMs, formatSeconds } from './queue-model.ts';
 
-type Send = (command: Command) => Promise<CommandReply>;
 type Attempt = PipelineTrace['attempts'][number];
+
+const ATTEMPT_COLUMNS = ['Stage', 'Circuit', 'Try', 'Outcome', 'Elapsed', 'Drill', 'Log'];
 
 /**
  * One job in full, in a dialog (Escape closes it): what it renders, its live state, the pipeline
@@ -16,7 +19,8 @@ type Attempt = PipelineTrace['attempts'][number];
  * Not modal: a modal dialog makes the rest of the page inert, and the Emergency Stop in the control
  * bar must stay one press away in every view.
  */
-export function JobDetailDialog({ jobId, send, onClose }: { jobId: string; send: Send; onClose: () => void }) {
+export function JobDetailDialog({ jobId, onClose }: { jobId: string; onClose: () => void }) {
+  const send = useSend();
   const dialog = useRef<HTMLDialogElement>(null);
   const live = useStudio((s) => s.jobs[jobId]);
   const [detail, setDetail] = useState<JobDetail | null>(null);
@@ -39,7 +43,7 @@ export function JobDetailDialog({ jobId, send, onClose }: { jobId: string; send:
     void send({ type: 'jobDetail', jobId }).then((reply) => {
       if (!current) return;
       if (reply.ok) {
-        setDetail(reply.result as JobDetail);
+        setDetail(reply.result);
         setError(null);
       } else setError(reply.error.message);
     });
@@ -183,17 +187,7 @@ function TraceView({ trace, problem, running }: { trace: PipelineTrace | null; p
         </p>
       )}
       <table className="trace-attempts" data-testid="trace-attempts">
-        <thead>
-          <tr>
-            <th scope="col">Stage</th>
-            <th scope="col">Circuit</th>
-            <th scope="col">Try</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Elapsed</th>
-            <th scope="col">Drill</th>
-            <th scope="col">Log</th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={ATTEMPT_COLUMNS} />
         <tbody>
           {attempts.map((a, i) => (
             <AttemptRow key={i} attempt={a} selected={i === shown} onLog={() => setPicked(i)} />

@@ -1,7 +1,6 @@
 import { type ChangeEvent, useRef, useState } from 'react';
-import type { Command, CommandReply, ProjectInput } from '../../../src-preload/contract.ts';
-
-type Send = (command: Command) => Promise<CommandReply>;
+import type { ProjectInput } from '../../../src-preload/contract.ts';
+import { useSend } from '../studio-context.tsx';
 
 /** The host reads at most this much per message (serve mode's frame limit); a project is far smaller. */
 const MAX_PROJECT_BYTES = 200 * 1024;
@@ -13,7 +12,8 @@ type Outcome = { kind: 'problems'; file: string; problems: string[] } | { kind: 
  * and sent inline, so it works the same in a browser and in the desktop window. Problems are listed
  * by field path, and nothing is queued while there are any.
  */
-export function ProjectFileButton({ send }: { send: Send }) {
+export function ProjectFileButton() {
+  const send = useSend();
   const input = useRef<HTMLInputElement>(null);
   const [outcome, setOutcome] = useState<Outcome>(null);
 

@@ -1,8 +1,7 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
-import { type Command, type CommandReply, EASINGS, FORMATS, GENERATORS, INTERPOLATIONS, MOVEMENTS, QUALITIES, TRANSITIONS } from '../../../src-preload/contract.ts';
+import { EASINGS, FORMATS, GENERATORS, INTERPOLATIONS, MOVEMENTS, QUALITIES, TRANSITIONS } from '../../../src-preload/contract.ts';
+import { useSend } from '../studio-context.tsx';
 import { type FieldErrors, type ShotField, type ShotFormValues, buildEnqueue, defaultShotValues, hostErrorAt } from './shot-form-model.ts';
-
-type Send = (command: Command) => Promise<CommandReply>;
 
 let formsOpened = 0;
 
@@ -11,7 +10,8 @@ let formsOpened = 0;
  * field, and nothing is queued until there are none. The host checks again, and a refusal it
  * names a field for shows at that field too.
  */
-export function ShotForm({ send, onDone }: { send: Send; onDone: () => void }) {
+export function ShotForm({ onDone }: { onDone: () => void }) {
+  const send = useSend();
   const [values, setValues] = useState<ShotFormValues>(() => defaultShotValues(++formsOpened));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);

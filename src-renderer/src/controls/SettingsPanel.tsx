@@ -1,8 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import type { CircuitStats, Command, CommandReply } from '../../src-preload/contract.ts';
-import { useStudio } from './store.ts';
-
-type Send = (command: Command) => Promise<CommandReply>;
+import type { CircuitStats } from '../../../src-preload/contract.ts';
+import { useStudio } from '../store.ts';
+import { useSend } from '../studio-context.tsx';
 
 /** The thresholds an operator tunes live; the host owns validation, so the form only converts and forwards. */
 const FIELDS = [
@@ -28,7 +27,7 @@ function draftOf(config: CircuitStats['config']): Draft {
 }
 
 /** Every circuit's thresholds, one small form each. */
-export function SettingsPanel({ send }: { send: Send }) {
+export function SettingsPanel() {
   // Only the configs, as one string: the stats in `circuits` change several times a second under
   // load and would re-render every form for nothing.
   const configs = useStudio((s) => JSON.stringify(Object.fromEntries(Object.entries(s.circuits).map(([name, c]) => [name, { config: c.config }]))));
@@ -41,14 +40,16 @@ export function SettingsPanel({ send }: { send: Send }) {
         {names.map((name) => {
           const draft = draftOf(circuits[name]!.config);
           // Keyed by the applied config, so a change from anywhere (this form, the CLI, another window) refills the form.
-          return <CircuitSettings key={`${name}:${JSON.stringify(draft)}`} name={name} applied={draft} send={send} />;
+          return <CircuitSettings key={`${name}:${JSON.stringify(draft)}`} name={name} applied={draft} />;
         })}
       </div>
     </section>
   );
 }
 
-function CircuitSettings({ name, applied, send }: { name: string; applied: Draft; send: Send }) {
+function CircuitSettings({ name, applied }: { name: string; applied: Draft }) {
+  // Each form shows its own refusal, under its fields.
+  const send = useSend('caller');
   const [draft, setDraft] = useState(applied);
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);

@@ -1,8 +1,8 @@
 import { memo, useSyncExternalStore } from 'react';
-import type { CircuitStats } from '../../src-preload/contract.ts';
-import { Gauge, type Tone } from './dashboard/Gauge.tsx';
-import { Sparkline } from './dashboard/Sparkline.tsx';
-import { useStudio } from './store.ts';
+import type { CircuitStats } from '../../../src-preload/contract.ts';
+import { Gauge, type Tone } from './Gauge.tsx';
+import { Sparkline } from './Sparkline.tsx';
+import { useStudio } from '../store.ts';
 
 /** Each state has a word and a symbol, so it never depends on colour alone. */
 export const STATE_LABEL: Record<CircuitStats['state'], string> = {

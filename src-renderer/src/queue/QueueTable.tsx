@@ -1,22 +1,33 @@
-import { Suspense, lazy, useCallback, useMemo, useRef, useState } from 'react';
-import type { Command, CommandReply } from '../../src-preload/contract.ts';
-import { JobDetailDialog } from './queue/JobDetail.tsx';
-import { ProjectFileButton } from './queue/ProjectFileButton.tsx';
-import { FILTERS, type FilterName, countByStatus, pageOf, visibleJobs } from './queue/queue-model.ts';
-import { QueueRow } from './queue/QueueRow.tsx';
-import { useStudio } from './store.ts';
-import './queue/queue.css';
+import { Suspense, lazy, useCallback, useMemo, useState } from 'react';
+import type { Command } from '../../../src-preload/contract.ts';
+import { JobDetailDialog } from './JobDetail.tsx';
+import { ProjectFileButton } from './ProjectFileButton.tsx';
+import { FILTERS, type FilterName, countByStatus, pageOf, visibleJobs } from './queue-model.ts';
+import { QueueRow } from './QueueRow.tsx';
+import { type Column, ColumnHeads } from '../ColumnHeads.tsx';
+import { useStudio } from '../store.ts';
+import { useSend } from '../studio-context.tsx';
 
-type Send = (command: Command) => Promise<CommandReply>;
+/** The table's layout is fixed: these widths, not the rows' contents, size the columns. */
+const COLUMNS: readonly Column[] = [
+  { label: 'Shot', width: '13%' },
+  { label: 'Status', width: '18%' },
+  { label: 'Stage', width: '11%' },
+  { label: 'Progress', width: '12%' },
+  { label: 'ETA', width: '6%' },
+  { label: 'Tries', title: 'Attempts', width: '5%', align: 'right' },
+  { label: 'Priority · order', width: '15%' },
+  { label: 'Actions', width: '20%' },
+];
 
 // The form brings the contract's schemas (zod) with it: loaded when first opened, not with the window.
-const ShotForm = lazy(() => import('./queue/ShotForm.tsx').then((m) => ({ default: m.ShotForm })));
+const ShotForm = lazy(() => import('./ShotForm.tsx').then((m) => ({ default: m.ShotForm })));
 
 /**
  * The render queue: add shots (a form, a project file, the demo), watch each job, act on it, open
  * its detail. Shows one page of rows at a time, so a queue of thousands costs what a page costs.
  */
-export function QueueTable({ send }: { send: Send }) {
+export function QueueTable() {
   const jobs = useStudio((s) => s.jobs);
   const queue = useStudio((s) => s.queue);
   const [filter, setFilter] = useState<FilterName>('all');
@@ -24,11 +35,9 @@ export function QueueTable({ send }: { send: Send }) {
   const [adding, setAdding] = useState(false);
   const [detailOf, setDetailOf] = useState<string | null>(null);
 
-  // The parent hands a new `send` on every render; rows are memoised, so they get one stable function.
-  const sendRef = useRef(send);
-  sendRef.current = send;
-  const stableSend = useCallback<Send>((command) => sendRef.current(command), []);
-  const act = useCallback((command: Command) => void sendRef.current(command), []);
+  // `send` is the same function for the life of the connection, so the memoised rows keep one `act`.
+  const send = useSend();
+  const act = useCallback((command: Command) => void send(command), [send]);
   const openDetail = useCallback((jobId: string) => setDetailOf(jobId), []);
 
   const rows = useMemo(() => visibleJobs(jobs, filter), [jobs, filter]);
@@ -46,7 +55,7 @@ export function QueueTable({ send }: { send: Send }) {
         <button type="button" data-testid="add-shot" aria-expanded={adding} onClick={() => setAdding(!adding)}>
           {adding ? 'Close shot form' : 'Add shot…'}
         </button>
-        <ProjectFileButton send={stableSend} />
+        <ProjectFileButton />
         <button type="button" data-testid="add-demo" onClick={() => act({ type: 'enqueue', demo: true })}>
           Add demo project
         </button>
@@ -56,7 +65,7 @@ export function QueueTable({ send }: { send: Send }) {
       </header>
       {adding ? (
         <Suspense fallback={<p className="hint">Loading the shot form…</p>}>
-          <ShotForm send={stableSend} onDone={() => setAdding(false)} />
+          <ShotForm onDone={() => setAdding(false)} />
         </Suspense>
       ) : null}
       <div className="queue-filter">
@@ -81,20 +90,7 @@ export function QueueTable({ send }: { send: Send }) {
       </div>
       <div className="queue-scroll">
         <table className="queue-table">
-          <thead>
-            <tr>
-              <th scope="col" className="col-shot">Shot</th>
-              <th scope="col" className="col-status">Status</th>
-              <th scope="col" className="col-stage">Stage</th>
-              <th scope="col" className="col-progress">Progress</th>
-              <th scope="col" className="col-eta">ETA</th>
-              <th scope="col" className="col-tries" title="Attempts">
-                Tries
-              </th>
-              <th scope="col" className="col-priority">Priority · order</th>
-              <th scope="col" className="col-actions">Actions</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={COLUMNS} />
           <tbody>
             {page.rows.map((job) => (
               <QueueRow key={job.id} job={job} act={act} onDetails={openDetail} selected={job.id === detailOf} />
@@ -107,7 +103,7 @@ export function QueueTable({ send }: { send: Send }) {
           </p>
         ) : null}
       </div>
-      {detailOf ? <JobDetailDialog jobId={detailOf} send={stableSend} onClose={() => setDetailOf(null)} /> : null}
+      {detailOf ? <JobDetailDialog jobId={detailOf} onClose={() => setDetailOf(null)} /> : null}
     </section>
   );
 }

@@ -1,7 +1,7 @@
 /**
- * The state timeline's data: which state each circuit was in over the last 15 minutes, from the
- * host's transition history (snapshot) and the live transitions after it. Pure, so it is tested
- * under Node and drawn by Timeline.tsx.
+ * Circuit state bands, the model behind Timeline.tsx: which state each circuit was in over the last
+ * 15 minutes, from the host's transition history (snapshot) and the live transitions after it. Pure,
+ * so it is tested under Node.
  */
 import type { CircuitHistoryEntry, CircuitState } from '../../../src-preload/contract.ts';
 

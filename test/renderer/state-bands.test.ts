@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CircuitHistoryEntry, CircuitState } from '../../src-preload/contract.ts';
-import { TIMELINE_MS, appendHistory, historyFromSnapshot, pruneHistory, slotBands, stateBands, timePerState } from '../../src-renderer/src/dashboard/timeline.ts';
+import { TIMELINE_MS, appendHistory, historyFromSnapshot, pruneHistory, slotBands, stateBands, timePerState } from '../../src-renderer/src/dashboard/state-bands.ts';
 
 const NOW = 1_700_000_000_000;
 const FROM = NOW - TIMELINE_MS;

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import type { ChaosRuleView, Command, CommandReply } from '../../src-preload/contract.ts';
-import { useStudio } from './store.ts';
+import type { ChaosRuleView } from '../../../src-preload/contract.ts';
+import { useStudio } from '../store.ts';
+import { useSend } from '../studio-context.tsx';
 
-type Send = (command: Command) => Promise<CommandReply>;
 type Stage = ChaosRuleView['stage'];
 type Mode = ChaosRuleView['mode'] | 'none';
 
@@ -16,13 +16,15 @@ export function describeDrill(rules: readonly ChaosRuleView[]): string {
 }
 
 /** Fault drills: one mode per stage, applied together, because the host replaces the whole rule set. */
-export function DrillsPanel({ send }: { send: Send }) {
+export function DrillsPanel() {
   const chaos = useStudio((s) => s.chaos);
   // Keyed by the active rules, so the selects follow the host when a drill starts or stops elsewhere.
-  return <DrillsForm key={describeDrill(chaos)} active={chaos} send={send} />;
+  return <DrillsForm key={describeDrill(chaos)} active={chaos} />;
 }
 
-function DrillsForm({ active, send }: { active: ChaosRuleView[]; send: Send }) {
+function DrillsForm({ active }: { active: ChaosRuleView[] }) {
+  // The panel shows its own refusals, under its form.
+  const send = useSend('caller');
   const [modes, setModes] = useState<Record<Stage, Mode>>(() => {
     const initial = Object.fromEntries(STAGES.map((s) => [s, 'none'])) as Record<Stage, Mode>;
     for (const rule of active) initial[rule.stage] = rule.mode;
