@@ -28,7 +28,7 @@ import { createEngineCircuits } from '../engine/circuits.ts';
 import { type Project, ProjectError, describeIssues } from '../engine/model.ts';
 import { RenderEngine } from '../engine/pipeline.ts';
 import { loadProject } from '../engine/project-io.ts';
-import { relieveMemoryPressure } from '../engine/render-project.ts';
+import { relieveMemoryPressure } from '../engine/memory-pressure.ts';
 import { ResourceMonitor } from '../engine/resource-monitor.ts';
 import type { RetryPolicy } from '../engine/retry.ts';
 import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
