@@ -254,7 +254,8 @@ export class Studio {
         const running = this.running.get(command.jobId);
         if (running) {
           running.interrupt('paused');
-          return this.queue.get(command.jobId);
+          const job = this.queue.get(command.jobId);
+          return job && this.degradations.decorate(job);
         }
         return this.changed(this.queue.pause(command.jobId));
       }
@@ -304,9 +305,9 @@ export class Studio {
       shots.map((shot) => ({ projectName: project.name, shot, baseDir, quality: command.quality ?? shot.quality ?? project.quality, ...(command.priority !== undefined ? { priority: command.priority } : {}) })),
     );
     this.publish({ kind: 'log', level: 'info', jobId: null, message: `${actor} queued ${jobs.length} shot(s) of "${project.name}"`, at: Date.now() });
-    for (const job of jobs) this.changed(job);
+    const queued = jobs.map((job) => this.changed(job));
     this.pump();
-    return jobs;
+    return queued;
   }
 
   /** Latched stop: every circuit forced open, running work aborted (or finishing, after_current), the queue paused. */
@@ -420,10 +421,11 @@ export class Studio {
     return decorated;
   }
 
+  /** The answer is the decorated job too: a command's reply shows the same badge as the stream. */
   private changedAndPump(job: Job): Job {
-    this.changed(job);
+    const decorated = this.changed(job);
     this.pump();
-    return job;
+    return decorated;
   }
 
   /** Stops taking work, interrupts running jobs (they go back to the queue), ends workers, closes the database. */

@@ -70,6 +70,27 @@ describe('Studio host: queue', () => {
   });
 });
 
+describe('Studio host: the degradation badge', () => {
+  it('is on the job every command answers with, as on the streamed one', async () => {
+    const { send, job, batches } = await setup();
+    // The interpolation degrades (blend to duplicate); the export then hangs, so the job stays at hand.
+    await send({ type: 'setChaos', rules: [{ stage: 'interpolation', mode: 'fail' }, { stage: 'export', mode: 'hang' }] });
+    const [a] = (await send({ type: 'enqueue', project: tinyProject(['a']) })) as Job[];
+    await until(() => batches.some((b) => b.events.some((e) => e.kind === 'degradation' && e.jobId === a!.id)), 60_000, 'a degraded');
+    await until(() => job(a!.id).stage === 'export', 30_000, 'a exporting');
+    const badge = { what: 'interpolation', from: 'blend', to: 'duplicate' };
+
+    expect(await send({ type: 'setPriority', jobId: a!.id, priority: 3 })).toMatchObject({ status: 'running', degraded: badge });
+    await send({ type: 'pauseQueue' });
+    expect(await send({ type: 'pauseJob', jobId: a!.id })).toMatchObject({ degraded: badge });
+    await until(() => job(a!.id).status === 'paused', 10_000, 'a paused');
+    expect(await send({ type: 'move', jobId: a!.id, to: 'top' })).toMatchObject({ status: 'paused', degraded: badge });
+    expect(await send({ type: 'resumeJob', jobId: a!.id })).toMatchObject({ status: 'queued', degraded: badge });
+    const streamed = await until(() => batches.flatMap((b) => b.jobs).findLast((j) => j.id === a!.id && j.status === 'queued'), 2000, 'the resumed job streamed');
+    expect(streamed).toMatchObject({ degraded: badge });
+  });
+});
+
 describe('Studio host: emergency stop', () => {
   it('immediate: kills running work, requeues it without partial output, latches until reset, and resume restarts', async () => {
     const { send, studio, job, dataDir } = await setup();
