@@ -5,29 +5,25 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src-main/engine/events.ts';
 import { ShotSchema } from '../../src-main/engine/model.ts';
 import type { RenderEngine, ShotResult } from '../../src-main/engine/pipeline.ts';
 import { RunningJob } from '../../src-main/host/job-runner.ts';
 import { openDatabase } from '../../src-main/queue/database.ts';
 import { RenderQueue } from '../../src-main/queue/render-queue.ts';
-import { tinyProject } from './helpers.ts';
+import { cleanupAfterEach, tinyProject } from './helpers.ts';
 
-let cleanup: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await cleanup?.();
-  cleanup = undefined;
-});
+const closeAfter = cleanupAfterEach();
 
 /** A running job whose engine only does what the test tells it: send an event, finish. */
 async function runJobByHand() {
   const dataDir = await mkdtemp(join(tmpdir(), 'storycore-runner-'));
   const queue = new RenderQueue(openDatabase(join(dataDir, 'studio.db')));
-  cleanup = async () => {
+  closeAfter(async () => {
     queue.close();
     await rm(dataDir, { recursive: true, force: true });
-  };
+  });
   const shot = ShotSchema.parse(tinyProject(['a']).shots[0]);
   const [queued] = queue.enqueue([{ projectName: 'p', shot, baseDir: null, quality: 'draft' }]);
   const job = queue.markRunning(queued!.id);

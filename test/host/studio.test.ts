@@ -1,21 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventBatch, Job, QueueState } from '../../src-preload/contract.ts';
 import { isAlive } from '../fixtures/stage-tasks.ts';
-import { openStudio, tinyProject, until } from './helpers.ts';
+import { openStudio, studioPerTest, tinyProject, until } from './helpers.ts';
 
-let cleanup: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await cleanup?.();
-  cleanup = undefined;
-});
-
-async function setup(...args: Parameters<typeof openStudio>) {
-  const s = await openStudio(...args);
-  cleanup = () => s.cleanup();
-  return s;
-}
+const { setup, closeAfter } = studioPerTest();
 
 describe('Studio host: queue', () => {
   it('runs jobs by priority, then position, and renders each to a verified file', async () => {
@@ -161,7 +151,7 @@ describe('Studio host: persistence', () => {
     await first.cleanup(false);
 
     const second = await openStudio({ dataDir: first.dataDir });
-    cleanup = () => second.cleanup();
+    closeAfter(() => second.cleanup());
     expect(second.job(a!.id)).toMatchObject({ status: 'queued', shotId: 'a' });
     expect(second.studio.circuitStats().video_export!.config.timeout).toBeCloseTo(12.345);
     expect(second.studio.circuitStats().video_export!.state).toBe('forced_open');
