@@ -12,8 +12,9 @@ import { createEngineCircuits } from './circuits.ts';
 import type { EngineEvent } from './events.ts';
 import type { Quality } from './model.ts';
 import { type ShotResult, RenderEngine } from './pipeline.ts';
+import { relieveMemoryPressure } from './memory-pressure.ts';
 import type { LoadedProject } from './project-io.ts';
-import { type PressureEvent, ResourceMonitor } from './resource-monitor.ts';
+import { ResourceMonitor } from './resource-monitor.ts';
 import type { RetryPolicy } from './retry.ts';
 import type { WorkerLeaser } from './worker-lease.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -55,17 +56,6 @@ export interface RenderSummary {
   shots: ShotOutcome[];
   circuits: Record<string, CircuitStats>;
   elapsedMs: number;
-}
-
-/**
- * Under memory pressure: one segment at a time and half the workers; both restored when it passes.
- * The engine says so in a `degradation` event.
- */
-export function relieveMemoryPressure(engine: RenderEngine, pool: Pick<WorkerPool, 'resize'>, size: number) {
-  return (pressure: PressureEvent) => {
-    engine.setParallelism(pressure.under ? 1 : size, pressure.reason);
-    pool.resize(pressure.under ? Math.max(1, Math.ceil(size / 2)) : size);
-  };
 }
 
 export async function renderProject(loaded: LoadedProject, options: RenderProjectOptions): Promise<RenderSummary> {

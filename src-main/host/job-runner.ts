@@ -18,7 +18,7 @@ import type { RenderQueue } from '../queue/render-queue.ts';
 export type Interruption = 'emergency_stop' | 'canceled' | 'paused' | 'shutdown';
 
 export interface JobRunnerDeps {
-  engine: RenderEngine;
+  engine: Pick<RenderEngine, 'renderShot'>;
   queue: RenderQueue;
   dataDir: string;
   jobChanged: (job: Job) => void;
@@ -135,7 +135,7 @@ export class RunningJob {
         // at once never prints one, and the job should still say where it failed).
         const current = this.last ?? job;
         if (current && current.stage !== event.stage) {
-          this.lastWrite = Date.now();
+          this.lastWrite = performance.now();
           this.unsaved = undefined;
           this.changed(queue.setProgress(this.id, { stage: event.stage, progress: current.progress, etaSeconds: current.etaSeconds }));
         }

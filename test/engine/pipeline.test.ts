@@ -10,7 +10,7 @@ import type { EngineEvent } from '../../src-main/engine/events.ts';
 import { probe } from '../../src-main/engine/ffprobe.ts';
 import { type Shot, parseProject } from '../../src-main/engine/model.ts';
 import { RenderEngine } from '../../src-main/engine/pipeline.ts';
-import { relieveMemoryPressure } from '../../src-main/engine/render-project.ts';
+import { relieveMemoryPressure } from '../../src-main/engine/memory-pressure.ts';
 import { WorkerPool } from '../../src-main/engine/worker-pool.ts';
 import { isAlive } from '../fixtures/stage-tasks.ts';
 

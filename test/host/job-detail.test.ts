@@ -2,25 +2,15 @@ import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Job, JobDetail } from '../../src-preload/contract.ts';
 import { ShotSchema } from '../../src-main/engine/model.ts';
 import { jobDetail } from '../../src-main/host/job-detail.ts';
 import { openDatabase } from '../../src-main/queue/database.ts';
 import { RenderQueue } from '../../src-main/queue/render-queue.ts';
-import { openStudio, tinyProject, until } from './helpers.ts';
+import { openStudio, studioPerTest, tinyProject, until } from './helpers.ts';
 
-let cleanup: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await cleanup?.();
-  cleanup = undefined;
-});
-
-async function setup(...args: Parameters<typeof openStudio>) {
-  const s = await openStudio(...args);
-  cleanup = () => s.cleanup();
-  return s;
-}
+const { setup, closeAfter } = studioPerTest();
 
 describe('jobDetail', () => {
   it('answers a done job with its shot, its trace (every stage, with ffmpeg log tails) and its output to play', async () => {
@@ -91,7 +81,7 @@ describe('jobDetail', () => {
 
   it('shows a degradation on the job itself (the queue badge), in its trace, and again after a restart', async () => {
     const first = await openStudio();
-    cleanup = () => first.cleanup();
+    closeAfter(() => first.cleanup());
     await first.send({ type: 'setChaos', rules: [{ stage: 'interpolation', mode: 'fail' }] });
     const [a] = (await first.send({ type: 'enqueue', project: tinyProject(['a']) })) as Job[];
     await until(() => first.job(a!.id).status === 'done', 60_000, 'job done');
@@ -105,7 +95,7 @@ describe('jobDetail', () => {
 
     await first.cleanup(false);
     const second = await openStudio({ dataDir: first.dataDir });
-    cleanup = () => second.cleanup();
+    closeAfter(() => second.cleanup());
     expect(second.studio.snapshot().jobs.find((j) => j.id === a!.id)?.degraded).toMatchObject({ what: 'interpolation', from: 'blend', to: 'duplicate' });
 
   });

@@ -1,21 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventBatch, Job, QueueState } from '../../src-preload/contract.ts';
 import { isAlive } from '../fixtures/stage-tasks.ts';
-import { openStudio, tinyProject, until } from './helpers.ts';
+import { openStudio, studioPerTest, tinyProject, until } from './helpers.ts';
 
-let cleanup: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await cleanup?.();
-  cleanup = undefined;
-});
-
-async function setup(...args: Parameters<typeof openStudio>) {
-  const s = await openStudio(...args);
-  cleanup = () => s.cleanup();
-  return s;
-}
+const { setup, closeAfter } = studioPerTest();
 
 describe('Studio host: queue', () => {
   it('runs jobs by priority, then position, and renders each to a verified file', async () => {
@@ -67,6 +57,27 @@ describe('Studio host: queue', () => {
     expect(blocked).toMatchObject({ blockedBy: expect.stringContaining('video_frame_processing'), blockedUntil: expect.any(Number) });
     const transitions = batches.flatMap((b) => b.events).filter((e) => e.kind === 'circuit_transition').map((e) => (e.kind === 'circuit_transition' ? `${e.entry.from}->${e.entry.to}` : ''));
     expect(transitions).toEqual(expect.arrayContaining(['closed->open', 'open->half_open', 'half_open->closed']));
+  });
+});
+
+describe('Studio host: the degradation badge', () => {
+  it('is on the job every command answers with, as on the streamed one', async () => {
+    const { send, job, batches } = await setup();
+    // The interpolation degrades (blend to duplicate); the export then hangs, so the job stays at hand.
+    await send({ type: 'setChaos', rules: [{ stage: 'interpolation', mode: 'fail' }, { stage: 'export', mode: 'hang' }] });
+    const [a] = (await send({ type: 'enqueue', project: tinyProject(['a']) })) as Job[];
+    await until(() => batches.some((b) => b.events.some((e) => e.kind === 'degradation' && e.jobId === a!.id)), 60_000, 'a degraded');
+    await until(() => job(a!.id).stage === 'export', 30_000, 'a exporting');
+    const badge = { what: 'interpolation', from: 'blend', to: 'duplicate' };
+
+    expect(await send({ type: 'setPriority', jobId: a!.id, priority: 3 })).toMatchObject({ status: 'running', degraded: badge });
+    await send({ type: 'pauseQueue' });
+    expect(await send({ type: 'pauseJob', jobId: a!.id })).toMatchObject({ degraded: badge });
+    await until(() => job(a!.id).status === 'paused', 10_000, 'a paused');
+    expect(await send({ type: 'move', jobId: a!.id, to: 'top' })).toMatchObject({ status: 'paused', degraded: badge });
+    expect(await send({ type: 'resumeJob', jobId: a!.id })).toMatchObject({ status: 'queued', degraded: badge });
+    const streamed = await until(() => batches.flatMap((b) => b.jobs).findLast((j) => j.id === a!.id && j.status === 'queued'), 2000, 'the resumed job streamed');
+    expect(streamed).toMatchObject({ degraded: badge });
   });
 });
 
@@ -140,7 +151,7 @@ describe('Studio host: persistence', () => {
     await first.cleanup(false);
 
     const second = await openStudio({ dataDir: first.dataDir });
-    cleanup = () => second.cleanup();
+    closeAfter(() => second.cleanup());
     expect(second.job(a!.id)).toMatchObject({ status: 'queued', shotId: 'a' });
     expect(second.studio.circuitStats().video_export!.config.timeout).toBeCloseTo(12.345);
     expect(second.studio.circuitStats().video_export!.state).toBe('forced_open');

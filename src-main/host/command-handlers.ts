@@ -1,0 +1,145 @@
+/**
+ * One handler per command type, each typed by the contract's CommandResults: the table does not
+ * compile if a command is missing or answers with the wrong type. Handlers get the studio's parts
+ * through a context and hold no state of their own.
+ */
+import type { CommandResults, CommandType, Job, ParsedCommand, Snapshot, StudioEvent } from '../../src-preload/contract.ts';
+import type { CircuitManager } from '../breaker/index.ts';
+import type { Project } from '../engine/model.ts';
+import type { RenderEngine } from '../engine/pipeline.ts';
+import { loadProject } from '../engine/project-io.ts';
+import type { RenderQueue } from '../queue/render-queue.ts';
+import type { Audit } from './audit.ts';
+import { CommandError } from './command-reply.ts';
+import type { DegradationBook } from './degradations.ts';
+import { jobDetail } from './job-detail.ts';
+import { rendersDir } from './job-runner.ts';
+import type { QueueControls } from './queue-controls.ts';
+import type { JobScheduler } from './job-scheduler.ts';
+import type { StudioSettings } from './studio-settings.ts';
+
+/** The studio's parts a command may use. */
+export interface StudioParts {
+  queue: RenderQueue;
+  circuits: CircuitManager;
+  engine: RenderEngine;
+  settings: StudioSettings;
+  scheduler: JobScheduler;
+  controls: QueueControls;
+  degradations: DegradationBook;
+  dataDir: string;
+  demoProjectPath: string;
+  snapshot: () => Snapshot;
+  /** Streams the job with its degradation badge and returns it so: what a command answers with too. */
+  changed: (job: Job) => Job;
+  publish: (event: StudioEvent) => void;
+  audit: Audit;
+}
+
+export interface CommandContext extends StudioParts {
+  /** Who sent the command: an OS user or a token's name. */
+  actor: string;
+}
+
+type CommandOf<K extends CommandType> = Extract<ParsedCommand, { type: K }>;
+
+export type CommandHandlers = {
+  [K in CommandType]: (command: CommandOf<K>, ctx: CommandContext) => CommandResults[K] | Promise<CommandResults[K]>;
+};
+
+/** Runs the command's handler. The type is passed apart so the handler and the result stay tied to it. */
+export async function runCommand<K extends CommandType>(type: K, command: CommandOf<K>, ctx: CommandContext): Promise<CommandResults[K]> {
+  const handler: CommandHandlers[K] = COMMAND_HANDLERS[type];
+  return handler(command, ctx);
+}
+
+/** Streams the changed job, then lets the scheduler start what may now start. */
+function changedThenPump(ctx: CommandContext, job: Job): Job {
+  const shown = ctx.changed(job);
+  ctx.scheduler.pump();
+  return shown;
+}
+
+function noSuchJob(jobId: string): CommandError {
+  return new CommandError('not_found', `jobId: no job "${jobId}" in the queue; it may have been removed`);
+}
+
+const COMMAND_HANDLERS: CommandHandlers = {
+  enqueue,
+  cancel: ({ jobId }, ctx) => {
+    const job = ctx.queue.cancel(jobId);
+    ctx.scheduler.runningJob(jobId)?.interrupt('canceled');
+    return ctx.changed(job);
+  },
+  retry: ({ jobId }, ctx) => {
+    const job = ctx.queue.retry(jobId);
+    ctx.degradations.clear(job.id); // the badge was about the run that failed
+    return changedThenPump(ctx, job);
+  },
+  setPriority: ({ jobId, priority }, ctx) => changedThenPump(ctx, ctx.queue.setPriority(jobId, priority)),
+  move: ({ jobId, to }, ctx) => changedThenPump(ctx, ctx.queue.move(jobId, to)),
+  pauseJob: ({ jobId }, ctx) => {
+    const running = ctx.scheduler.runningJob(jobId);
+    if (!running) return ctx.changed(ctx.queue.pause(jobId));
+    // A running job is paused by interrupting it; it streams as paused once it has stopped.
+    running.interrupt('paused');
+    const job = ctx.queue.get(jobId);
+    if (!job) throw noSuchJob(jobId);
+    return ctx.degradations.decorate(job);
+  },
+  resumeJob: ({ jobId }, ctx) => changedThenPump(ctx, ctx.queue.resume(jobId)),
+  pauseQueue: (_command, ctx) => ctx.controls.pause(ctx.actor),
+  resumeQueue: (_command, ctx) => ctx.controls.resume(ctx.actor, null),
+  resume: ({ reason }, ctx) => ctx.controls.resume(ctx.actor, reason ?? null),
+  emergencyStop: ({ scope, reason }, ctx) => ctx.controls.emergencyStop(scope, reason, ctx.actor),
+  reset: ({ reason }, ctx) => ctx.controls.reset(ctx.actor, reason ?? null),
+  configureCircuit: ({ circuit, patch }, ctx) => {
+    const { circuits } = ctx;
+    if (!circuits.has(circuit)) throw new CommandError('not_found', `circuit: no circuit "${circuit}"; known: ${circuits.names().join(', ')}`);
+    const clean = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    const { from, to } = circuits.configure(circuit, clean);
+    ctx.settings.addCircuitOverride(circuit, clean);
+    ctx.audit(ctx.actor, 'configure_circuit', null, { circuit, from, to });
+    return circuits.getBreaker(circuit).stats();
+  },
+  setChaos: ({ rules }, ctx) => {
+    const from = ctx.engine.chaosRules;
+    const stages = rules.map((r) => r.stage);
+    if (new Set(stages).size !== stages.length) throw new CommandError('invalid', 'rules: at most one chaos rule per stage');
+    ctx.engine.setChaos(rules);
+    ctx.settings.saveChaosDrills(rules);
+    ctx.audit(ctx.actor, 'set_chaos', null, { from, to: rules });
+    return rules;
+  },
+  snapshot: (_command, ctx) => ctx.snapshot(),
+  jobDetail: ({ jobId }, ctx) => {
+    const job = ctx.queue.get(jobId);
+    if (!job) throw noSuchJob(jobId);
+    return jobDetail(ctx.queue, ctx.degradations.decorate(job), rendersDir(ctx.dataDir));
+  },
+};
+
+/** Queues the chosen shots of a project: the demo, a file on the host, or one sent inline. */
+async function enqueue(command: CommandOf<'enqueue'>, ctx: CommandContext): Promise<Job[]> {
+  let project: Project;
+  let baseDir: string | null = null;
+  if (command.project) {
+    project = command.project;
+    const withImage = project.shots.findIndex((s) => s.keyframes.some((k) => 'image' in k));
+    if (withImage >= 0) throw new CommandError('invalid', `project.shots[${withImage}].keyframes: an inline project can only use generated keyframes; enqueue image keyframes with projectPath`);
+  } else {
+    const loaded = await loadProject(command.demo ? ctx.demoProjectPath : command.projectPath!);
+    project = loaded.project;
+    baseDir = loaded.baseDir;
+  }
+  const shots = command.shotIds ? project.shots.filter((s) => command.shotIds!.includes(s.id)) : project.shots;
+  const missing = (command.shotIds ?? []).filter((id) => !project.shots.some((s) => s.id === id));
+  if (missing.length) throw new CommandError('not_found', `shotIds: no shot ${missing.map((m) => `"${m}"`).join(', ')} in project "${project.name}"`);
+  const jobs = ctx.queue.enqueue(
+    shots.map((shot) => ({ projectName: project.name, shot, baseDir, quality: command.quality ?? shot.quality ?? project.quality, ...(command.priority !== undefined ? { priority: command.priority } : {}) })),
+  );
+  ctx.publish({ kind: 'log', level: 'info', jobId: null, message: `${ctx.actor} queued ${jobs.length} shot(s) of "${project.name}"`, at: Date.now() });
+  const queued = jobs.map((job) => ctx.changed(job));
+  ctx.scheduler.pump();
+  return queued;
+}
