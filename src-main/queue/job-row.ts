@@ -1,12 +1,12 @@
 /**
- * Reading a `jobs` row back as the contract's Job. The table's CHECK constraints already keep
+ * Reading a `jobs` row back as a Job. The table's CHECK constraints already keep
  * statuses, stages and qualities in their sets; these readers turn a row that still surprises us
  * (a hand-edited file) into a clear error instead of a wrong value on the screen.
  */
 import type { SQLOutputValue } from 'node:sqlite';
-import { JOB_STATUSES, type Job } from '../../src-preload/contract.ts';
 import { QUALITIES } from '../engine/model.ts';
 import { STAGES } from '../engine/tasks.ts';
+import { JOB_STATUSES, type Job } from './job.ts';
 
 type Row = Record<string, SQLOutputValue>;
 

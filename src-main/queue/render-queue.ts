@@ -12,9 +12,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { JOB_STATUSES, type Job, type JobStatus } from '../../src-preload/contract.ts';
 import { type Shot, ShotSchema } from '../engine/model.ts';
 import { type EnqueueItem, checkItem } from './enqueue-item.ts';
+import { JOB_STATUSES, type Job, type JobStatus } from './job.ts';
 import { rowToJob } from './job-row.ts';
 import { type JobStatements, prepareJobStatements } from './job-statements.ts';
 import { TRANSITIONS, type Transition, refused } from './job-transitions.ts';
