@@ -4,11 +4,17 @@
  * the WebSocket and the renderer. Pure data: nothing here touches Node or Electron.
  */
 import { z } from 'zod';
+import { ConfigPatchSchema } from '../src-main/breaker/config.ts';
 import type { CircuitState, CircuitStats, ConfigSnapshot } from '../src-main/breaker/types.ts';
+import { type ChaosRule, ChaosRuleSchema } from '../src-main/engine/chaos.ts';
 import { ProjectSchema, QUALITIES, ShotSchema } from '../src-main/engine/model.ts';
-import { CHAOS_MODES, STAGES } from '../src-main/engine/tasks.ts';
 import type { PipelineTrace } from '../src-main/engine/trace.ts';
+import type { BadgedJob, JobDetail } from '../src-main/host/job-view.ts';
+import type { AuditEntry, CircuitHistoryEntry } from '../src-main/queue/journal-entries.ts';
+import type { QueueErrorCode } from '../src-main/queue/queue-error.ts';
 
+// Each type is defined in the room that makes it (breaker, engine, queue, host); the contract gathers
+// them, adds the wire's own (commands, replies, batches) and is the one place clients import from.
 export type { CircuitState, CircuitStats, ConfigSnapshot, PipelineTrace };
 /** The shot and project schemas, for clients that validate a shot before they send it (the renderer's form). */
 export { EASINGS, FORMATS, GENERATORS, INTERPOLATIONS, KeyframeSchema, MOVEMENTS, ProjectSchema, QUALITIES, ShotSchema, TRANSITIONS, describeIssues, formatPath } from '../src-main/engine/model.ts';
@@ -16,117 +22,16 @@ export type { ProjectInput } from '../src-main/engine/model.ts';
 
 // ── jobs ───────────────────────────────────────────────────────────────────
 
-export const JOB_STATUSES = ['queued', 'running', 'paused', 'blocked', 'done', 'failed', 'canceled'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-
-export interface Job {
-  id: string;
-  projectName: string;
-  shotId: string;
-  status: JobStatus;
-  /** Higher runs first; ties go by position, then age. */
-  priority: number;
-  position: number;
-  attempts: number;
-  quality: (typeof QUALITIES)[number];
-  stage: (typeof STAGES)[number] | null;
-  /** 0–100 over the whole shot. */
-  progress: number;
-  etaSeconds: number | null;
-  /** Why and until when (epoch ms) a blocked job waits. */
-  blockedBy: string | null;
-  blockedUntil: number | null;
-  createdAt: number;
-  updatedAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  output: string | null;
-  sidecar: string | null;
-  error: string | null;
-  /**
-   * The latest degradation of the job's last run (a cheaper interpolation, a sequential fan-out), for
-   * the queue's badge; null or absent when it ran as asked. The trace in jobDetail has every one.
-   */
-  degraded?: JobDegradation | null;
-}
-
-export interface JobDegradation {
-  what: string;
-  from: string;
-  to: string;
-  reason: string;
-  at: number;
-}
-
-/** What the job detail view shows: the job, what it renders, how the render went, and its output to play. */
-export interface JobDetail {
-  job: Job;
-  /** The shot, summarised; null when its stored record no longer validates. */
-  spec: ShotSummary | null;
-  /** The pipeline trace, once the job has finished (done or failed); null before. */
-  trace: PipelineTrace | null;
-  /** Why a stored trace could not be shown, when it could not. */
-  traceProblem?: string;
-  media: JobMedia | null;
-  /** Why a done job has no media to play (its file is gone, say). */
-  mediaProblem?: string;
-}
-
-export interface ShotSummary {
-  shotId: string;
-  title: string | null;
-  durationS: number;
-  fps: number;
-  frames: number;
-  width: number;
-  height: number;
-  /** Each keyframe in words: "mandelbrot (seed 6)", "image keys/a.png". */
-  keyframes: string[];
-  camera: { movement: string; easing: string };
-  interpolation: { method: string; sourceFps: number; transition: string; transitionDuration: number };
-  format: string;
-  quality: (typeof QUALITIES)[number];
-}
-
-/** A done job's output, as the window can load it. */
-export interface JobMedia {
-  kind: 'video' | 'image';
-  /** The file inside the job's render folder, '/'-separated (a png sequence: its first frame). */
-  file: string;
-  mimeType: string;
-  /**
-   * Where the window loads it from, filled in by the door the command came through: a
-   * storycore-media: URL in the desktop app, a same-origin /media/ path in serve mode; null when
-   * that door serves no media.
-   */
-  url: string | null;
-}
+export { JOB_STATUSES, type JobStatus } from '../src-main/queue/job.ts';
+/** A job as the window gets it: the queue's job with the host's degradation badge. */
+export type Job = BadgedJob;
+export type { JobDegradation, JobDetail, JobMedia, ShotSummary } from '../src-main/host/job-view.ts';
 
 // ── commands ───────────────────────────────────────────────────────────────
 
 const jobId = z.string({ error: 'jobId must be a string' }).regex(/^[A-Za-z0-9_-]{1,64}$/, 'jobId must be a job id from the queue');
 const reason = z.string().max(500, 'reason must be at most 500 characters');
 const priority = z.number({ error: 'priority must be a number' }).int('priority must be a whole number').min(-100, 'priority must be at least -100').max(100, 'priority must be at most 100');
-
-export const ChaosRuleInputSchema = z
-  .object({
-    stage: z.enum(STAGES, { error: `stage must be one of ${STAGES.join(', ')}` }),
-    mode: z.enum(CHAOS_MODES, { error: `mode must be one of ${CHAOS_MODES.join(', ')}` }),
-    times: z.number().int().min(1).max(1000).optional(),
-  })
-  .strict();
-
-export const CircuitPatchSchema = z
-  .object({
-    failureThreshold: z.number().optional(),
-    recoveryTimeoutMs: z.number().optional(),
-    successThreshold: z.number().optional(),
-    timeoutMs: z.number().optional(),
-    maxConcurrent: z.number().optional(),
-    halfOpenMaxProbes: z.number().optional(),
-    abandonAfterMs: z.number().optional(),
-  })
-  .strict();
 
 export const COMMAND_TYPES = [
   'enqueue',
@@ -177,8 +82,8 @@ export const CommandSchema = z.discriminatedUnion(
     z.object({ type: z.literal('emergencyStop'), scope: z.enum(['immediate', 'after_current']).default('immediate'), reason: reason.default('emergency stop') }).strict(),
     z.object({ type: z.literal('reset'), reason: reason.optional() }).strict(),
     z.object({ type: z.literal('resume'), reason: reason.optional() }).strict(),
-    z.object({ type: z.literal('configureCircuit'), circuit: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'circuit must be a circuit name'), patch: CircuitPatchSchema }).strict(),
-    z.object({ type: z.literal('setChaos'), rules: z.array(ChaosRuleInputSchema).max(3) }).strict(),
+    z.object({ type: z.literal('configureCircuit'), circuit: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'circuit must be a circuit name'), patch: ConfigPatchSchema }).strict(),
+    z.object({ type: z.literal('setChaos'), rules: z.array(ChaosRuleSchema).max(3) }).strict(),
     z.object({ type: z.literal('snapshot') }).strict(),
     /** Answers with a JobDetail. */
     z.object({ type: z.literal('jobDetail'), jobId }).strict(),
@@ -223,27 +128,12 @@ export interface CommandFailure {
 }
 /** What a command answers: ok with its result, or an error naming the field and the fix. */
 export type CommandReply<T extends CommandType = CommandType> = { ok: true; result: CommandResults[T] } | { ok: false; error: CommandFailure };
-export type CommandErrorCode = 'invalid' | 'not_found' | 'conflict' | 'unauthorized' | 'internal';
+/** The queue's refusals, and the doors' own. */
+export type CommandErrorCode = QueueErrorCode | 'unauthorized' | 'internal';
 
 // ── events ─────────────────────────────────────────────────────────────────
 
-export interface AuditEntry {
-  id: number;
-  at: number;
-  /** OS user (desktop, CLI) or token name (serve mode). */
-  actor: string;
-  action: string;
-  reason: string | null;
-  detail: Record<string, unknown>;
-}
-
-export interface CircuitHistoryEntry {
-  at: number;
-  circuit: string;
-  from: CircuitState;
-  to: CircuitState;
-  reason: string;
-}
+export type { AuditEntry, CircuitHistoryEntry };
 
 export interface QueueState {
   paused: boolean;
@@ -258,11 +148,8 @@ export interface ResourceSampleView {
   missing?: string;
 }
 
-export interface ChaosRuleView {
-  stage: (typeof STAGES)[number];
-  mode: (typeof CHAOS_MODES)[number];
-  times?: number;
-}
+/** A drill's rule, as the engine takes it. */
+export type ChaosRuleView = ChaosRule;
 
 export interface Snapshot {
   at: number;

@@ -30,21 +30,33 @@ const millis = (what: string) =>
     // Node's timers cannot wait longer than 2^31-1 ms (about 24.8 days).
     .max(2_147_483_647, `${what} must be at most 2147483647 ms (about 24.8 days)`);
 
+/** Each numeric field, checked on its own and without a default, so that a patch of them fills in nothing. */
+const numericFields = {
+  failureThreshold: count('failureThreshold'),
+  recoveryTimeoutMs: millis('recoveryTimeoutMs'),
+  successThreshold: count('successThreshold'),
+  timeoutMs: millis('timeoutMs'),
+  maxConcurrent: count('maxConcurrent'),
+  halfOpenMaxProbes: count('halfOpenMaxProbes'),
+  abandonAfterMs: millis('abandonAfterMs'),
+};
+
 /** The numeric fields, validated; `isFailure` is checked separately since it is code, not data. */
 export const ConfigSnapshotSchema = z
   .object({
-    failureThreshold: count('failureThreshold'),
-    recoveryTimeoutMs: millis('recoveryTimeoutMs'),
-    successThreshold: count('successThreshold'),
-    timeoutMs: millis('timeoutMs'),
-    maxConcurrent: count('maxConcurrent'),
-    halfOpenMaxProbes: count('halfOpenMaxProbes').default(1),
-    abandonAfterMs: millis('abandonAfterMs').default(5000),
+    ...numericFields,
+    halfOpenMaxProbes: numericFields.halfOpenMaxProbes.default(1),
+    abandonAfterMs: numericFields.abandonAfterMs.default(5000),
   })
   .strict();
 
-export const ConfigPatchSchema = ConfigSnapshotSchema.partial().strict();
-export type ConfigPatch = Partial<ConfigSnapshot>;
+/**
+ * A live change: any of the numeric fields. Built from the fields rather than from
+ * `ConfigSnapshotSchema.partial()`, whose optional fields would still take their defaults, so a
+ * patch of `timeoutMs` alone would also put `halfOpenMaxProbes` and `abandonAfterMs` back to 1 and 5000.
+ */
+export const ConfigPatchSchema = z.object(numericFields).partial().strict();
+export type ConfigPatch = z.infer<typeof ConfigPatchSchema>;
 
 export class InvalidConfigError extends Error {
   readonly circuit: string;
@@ -82,7 +94,7 @@ export function normalizeConfig(circuit: string, config: CircuitBreakerConfig): 
 export function parsePatch(circuit: string, patch: unknown): ConfigPatch {
   const parsed = ConfigPatchSchema.safeParse(patch);
   if (!parsed.success) throw new InvalidConfigError(circuit, describeIssues(parsed.error));
-  // .partial() keeps defaults out, so an empty patch stays empty.
+  // A field given as undefined is no change.
   return Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as ConfigPatch;
 }
 

@@ -1,3 +1,6 @@
+import type { z } from 'zod';
+import type { ConfigSnapshotSchema } from './config.ts';
+
 /** The states a circuit can be in. `forced_open` is the latched emergency stop; `disabled` never opens. */
 export type CircuitState = 'closed' | 'open' | 'half_open' | 'forced_open' | 'disabled';
 
@@ -41,16 +44,8 @@ export type BreakerEventType = keyof BreakerEvents;
 /** One event of any breaker, tagged with its type: the shape of a manager's single stream. */
 export type CircuitEvent = { [K in BreakerEventType]: { type: K } & BreakerEvents[K] }[BreakerEventType];
 
-/** The numeric part of a config, as echoed in events and settings. */
-export interface ConfigSnapshot {
-  failureThreshold: number;
-  recoveryTimeoutMs: number;
-  successThreshold: number;
-  timeoutMs: number;
-  maxConcurrent: number;
-  halfOpenMaxProbes: number;
-  abandonAfterMs: number;
-}
+/** The numeric part of a config, as echoed in events and settings: what ConfigSnapshotSchema yields. */
+export type ConfigSnapshot = z.infer<typeof ConfigSnapshotSchema>;
 
 export interface CircuitStats {
   name: string;

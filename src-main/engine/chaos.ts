@@ -6,12 +6,16 @@
 import { z } from 'zod';
 import { CHAOS_MODES, type ChaosMode, STAGES, type StageName } from './tasks.ts';
 
-export interface ChaosRule {
-  stage: StageName;
-  mode: ChaosMode;
-  /** How many attempts of each task it hits; undefined = every attempt on the stage's own path. */
-  times?: number;
-}
+/** One rule, as a command or the stored drill setting gives it (the CLI's STAGE=MODE text below parses to the same shape). */
+export const ChaosRuleSchema = z
+  .object({
+    stage: z.enum(STAGES, { error: `stage must be one of ${STAGES.join(', ')}` }),
+    mode: z.enum(CHAOS_MODES, { error: `mode must be one of ${CHAOS_MODES.join(', ')}` }),
+    /** How many attempts of each task it hits; undefined = every attempt on the stage's own path. */
+    times: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+export type ChaosRule = z.infer<typeof ChaosRuleSchema>;
 
 /**
  * Defaults: a crash is transient (it hits each task's first attempt, so the retry shows recovery);
@@ -43,12 +47,6 @@ export function parseChaosRule(text: string): ChaosRule {
   if (!parsed.success) throw new Error(`--chaos ${text}: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
 }
-
-export const ChaosRuleSchema = z.object({
-  stage: z.enum(STAGES),
-  mode: z.enum(CHAOS_MODES),
-  times: z.number().int().positive().optional(),
-});
 
 /** Which attempt of which task a rule hits; one plan per render, shared by its shots. */
 export class ChaosPlan {

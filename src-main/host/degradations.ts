@@ -3,8 +3,9 @@
  * hold it, so the host keeps it beside them: filled as degradations happen, cleared when a job runs
  * again, and rebuilt at start from the stored traces of finished jobs (a trace lists them all).
  */
-import type { Job, JobDegradation } from '../../src-preload/contract.ts';
+import type { Job } from '../queue/job.ts';
 import type { RenderQueue } from '../queue/render-queue.ts';
+import type { BadgedJob, JobDegradation } from './job-view.ts';
 
 /** As many finished jobs as a snapshot shows: the badge of an older one is never on screen. */
 const SEED_LIMIT = 2000;
@@ -22,7 +23,7 @@ export class DegradationBook {
   }
 
   /** The job with its badge: the stream and snapshots carry jobs through here. */
-  decorate(job: Job): Job {
+  decorate(job: Job): BadgedJob {
     return { ...job, degraded: this.latest.get(job.id) ?? null };
   }
 

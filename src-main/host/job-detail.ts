@@ -4,16 +4,17 @@
  */
 import { statSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import type { Job, JobDetail, JobMedia, ShotSummary } from '../../src-preload/contract.ts';
 import type { ExportFormat, Quality, Shot } from '../engine/model.ts';
 import { PipelineTraceSchema } from '../engine/trace.ts';
+import type { Job } from '../queue/job.ts';
 import type { RenderQueue } from '../queue/render-queue.ts';
+import type { BadgedJob, JobDetail, JobMedia, ShotSummary } from './job-view.ts';
 
 const MIME: Record<ExportFormat, string> = { mp4: 'video/mp4', webm: 'video/webm', mov: 'video/quicktime', png_sequence: 'image/png' };
 /** The first frame of a png_sequence export (stages/export.ts writes frame_00001.png on). */
 const FIRST_FRAME = 'frame_00001.png';
 
-export function jobDetail(queue: RenderQueue, job: Job, rendersDir: string): JobDetail {
+export function jobDetail(queue: RenderQueue, job: BadgedJob, rendersDir: string): JobDetail {
   const spec = queue.getSpec(job.id);
   const detail: JobDetail = { job, spec: spec ? summariseShot(spec.shot, job.quality) : null, trace: null, media: null };
   readTrace(queue, job.id, detail);

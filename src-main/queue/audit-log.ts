@@ -3,7 +3,7 @@
  * is the record operators answer to, and it grows by a handful of rows per operator action.
  */
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
-import type { AuditEntry } from '../../src-preload/contract.ts';
+import type { AuditEntry } from './journal-entries.ts';
 
 export class AuditLog {
   private readonly sql;

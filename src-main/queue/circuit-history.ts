@@ -4,7 +4,8 @@
  * at start), by rowid, which costs one index seek rather than a count.
  */
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
-import type { CircuitHistoryEntry, CircuitState } from '../../src-preload/contract.ts';
+import type { CircuitState } from '../breaker/types.ts';
+import type { CircuitHistoryEntry } from './journal-entries.ts';
 
 export interface CircuitHistoryOptions {
   /** Rows kept; default 10,000 (about a megabyte). */

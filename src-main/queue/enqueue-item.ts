@@ -1,5 +1,5 @@
 /** What enqueue accepts, checked at the door so that what getSpec reads back later is what a render accepts. */
-import { QUALITIES, type Quality, type Shot, ShotSchema } from '../engine/model.ts';
+import { QUALITIES, type Quality, type Shot, ShotSchema, describeIssues } from '../engine/model.ts';
 import { QueueError } from './queue-error.ts';
 
 export interface EnqueueItem {
@@ -20,9 +20,6 @@ export function checkItem(item: EnqueueItem, index: number): Required<EnqueueIte
   const priority = item.priority ?? 0;
   if (!Number.isSafeInteger(priority)) throw new QueueError('invalid', `${where}: priority must be a whole number (got ${priority})`);
   const parsed = ShotSchema.safeParse(item.shot);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'shot'}: ${issue.message}`).join('; ');
-    throw new QueueError('invalid', `${where}: the shot is not valid (${problems})`);
-  }
+  if (!parsed.success) throw new QueueError('invalid', `${where}: the shot is not valid (${describeIssues(parsed.error, 'shot').join('; ')})`);
   return { projectName: item.projectName, shot: parsed.data, baseDir: item.baseDir, quality: item.quality, priority };
 }

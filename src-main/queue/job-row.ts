@@ -1,12 +1,12 @@
 /**
- * Reading a `jobs` row back as the contract's Job. The table's CHECK constraints already keep
+ * Reading a `jobs` row back as a Job. The table's CHECK constraints already keep
  * statuses, stages and qualities in their sets; these readers turn a row that still surprises us
  * (a hand-edited file) into a clear error instead of a wrong value on the screen.
  */
 import type { SQLOutputValue } from 'node:sqlite';
-import { JOB_STATUSES, type Job } from '../../src-preload/contract.ts';
 import { QUALITIES } from '../engine/model.ts';
 import { STAGES } from '../engine/tasks.ts';
+import { JOB_STATUSES, type Job } from './job.ts';
 
 type Row = Record<string, SQLOutputValue>;
 
@@ -22,16 +22,16 @@ export function rowToJob(row: Row): Job {
     quality: oneOf(row, 'quality', QUALITIES),
     stage: row.stage === null ? null : oneOf(row, 'stage', STAGES),
     progress: num(row, 'progress'),
-    etaSeconds: numOrNull(row, 'eta_seconds'),
-    blockedBy: textOrNull(row, 'blocked_by'),
-    blockedUntil: numOrNull(row, 'blocked_until'),
+    etaSeconds: orNull(row, 'eta_seconds', num),
+    blockedBy: orNull(row, 'blocked_by', text),
+    blockedUntil: orNull(row, 'blocked_until', num),
     createdAt: num(row, 'created_at'),
     updatedAt: num(row, 'updated_at'),
-    startedAt: numOrNull(row, 'started_at'),
-    finishedAt: numOrNull(row, 'finished_at'),
-    output: textOrNull(row, 'output'),
-    sidecar: textOrNull(row, 'sidecar'),
-    error: textOrNull(row, 'error'),
+    startedAt: orNull(row, 'started_at', num),
+    finishedAt: orNull(row, 'finished_at', num),
+    output: orNull(row, 'output', text),
+    sidecar: orNull(row, 'sidecar', text),
+    error: orNull(row, 'error', text),
   };
 }
 
@@ -46,18 +46,15 @@ function text(row: Row, column: string): string {
   return value;
 }
 
-function textOrNull(row: Row, column: string): string | null {
-  return row[column] === null ? null : text(row, column);
-}
-
 function num(row: Row, column: string): number {
   const value = row[column];
   if (typeof value !== 'number') throw unexpected(row, column);
   return value;
 }
 
-function numOrNull(row: Row, column: string): number | null {
-  return row[column] === null ? null : num(row, column);
+/** Null stays null; anything else must pass `read`. */
+function orNull<T>(row: Row, column: string, read: (row: Row, column: string) => T): T | null {
+  return row[column] === null ? null : read(row, column);
 }
 
 function oneOf<T extends string>(row: Row, column: string, values: readonly T[]): T {

@@ -3,7 +3,7 @@
  * each into one guarded UPDATE (`WHERE id = ? AND status IN (...)`), so the check and the change are
  * a single atomic statement; when the guard refuses, the message comes from here.
  */
-import type { JobStatus } from '../../src-preload/contract.ts';
+import type { JobStatus } from './job.ts';
 import { QueueError } from './queue-error.ts';
 
 export interface Transition {

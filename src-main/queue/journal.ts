@@ -5,9 +5,9 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { z } from 'zod';
-import type { AuditEntry, CircuitHistoryEntry } from '../../src-preload/contract.ts';
 import { AuditLog } from './audit-log.ts';
 import { CircuitHistory, type CircuitHistoryOptions, type HistoryQuery } from './circuit-history.ts';
+import type { AuditEntry, CircuitHistoryEntry } from './journal-entries.ts';
 import { Settings } from './settings.ts';
 
 export type { HistoryQuery } from './circuit-history.ts';

@@ -1,11 +1,10 @@
 /**
- * The one error the queue throws for a request it refuses. Its code is a subset of the contract's
- * CommandErrorCode, so the host can answer a command with it as is; the message names the job and
- * says what would have been allowed.
+ * The one error the queue throws for a request it refuses. Its codes are among the contract's
+ * CommandErrorCode (which is built from them), so the host can answer a command with it as is; the
+ * message names the job and says what would have been allowed.
  */
-import type { CommandErrorCode } from '../../src-preload/contract.ts';
 
-export type QueueErrorCode = Extract<CommandErrorCode, 'not_found' | 'conflict' | 'invalid'>;
+export type QueueErrorCode = 'not_found' | 'conflict' | 'invalid';
 
 export class QueueError extends Error {
   readonly code: QueueErrorCode;

@@ -12,9 +12,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { JOB_STATUSES, type Job, type JobStatus } from '../../src-preload/contract.ts';
-import { type Shot, ShotSchema } from '../engine/model.ts';
+import { type Shot, ShotSchema, describeIssues } from '../engine/model.ts';
 import { type EnqueueItem, checkItem } from './enqueue-item.ts';
+import { JOB_STATUSES, type Job, type JobStatus } from './job.ts';
 import { rowToJob } from './job-row.ts';
 import { type JobStatements, prepareJobStatements } from './job-statements.ts';
 import { TRANSITIONS, type Transition, refused } from './job-transitions.ts';
@@ -54,8 +54,6 @@ export interface RenderQueueOptions {
 }
 
 const DEFAULT_LIST_LIMIT = 1000;
-
-const T = TRANSITIONS;
 
 export class RenderQueue {
   private readonly db: DatabaseSync;
@@ -117,8 +115,7 @@ export class RenderQueue {
       return undefined;
     }
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'shot'}: ${issue.message}`).join('; ');
-      this.report(`job ${id}: its stored shot no longer validates (${problems}); the job cannot run`);
+      this.report(`job ${id}: its stored shot no longer validates (${describeIssues(parsed.error, 'shot').join('; ')}); the job cannot run`);
       return undefined;
     }
     return { shot: parsed.data, baseDir: row.base_dir === null ? null : String(row.base_dir) };
@@ -158,7 +155,7 @@ export class RenderQueue {
 
   /** queued → running: counts the attempt; started_at keeps the first start across requeues. */
   markRunning(id: string): Job {
-    return this.change(this.sql.markRunning, T.markRunning, { id });
+    return this.change(this.sql.markRunning, TRANSITIONS.markRunning, { id });
   }
 
   /**
@@ -179,7 +176,7 @@ export class RenderQueue {
   }
 
   markUnblocked(id: string): Job {
-    return this.change(this.sql.unblock, T.markUnblocked, { id });
+    return this.change(this.sql.unblock, TRANSITIONS.markUnblocked, { id });
   }
 
   /** The job rendered: output is required, since a job is never done without its file. */
@@ -187,12 +184,12 @@ export class RenderQueue {
     if (typeof result.output !== 'string' || result.output.trim() === '') {
       throw new QueueError('invalid', `job ${id} cannot be marked done without its output file (output was ${JSON.stringify(result.output)})`, id);
     }
-    return this.change(this.sql.done, T.markDone, { id, output: result.output, sidecar: result.sidecar ?? null, trace: toJson(result.trace) });
+    return this.change(this.sql.done, TRANSITIONS.markDone, { id, output: result.output, sidecar: result.sidecar ?? null, trace: toJson(result.trace) });
   }
 
   /** Keeps the stage and progress it reached, to show where it failed. */
   markFailed(id: string, failure: { error: string; trace?: unknown }): Job {
-    return this.change(this.sql.failed, T.markFailed, { id, error: failure.error, trace: toJson(failure.trace) });
+    return this.change(this.sql.failed, TRANSITIONS.markFailed, { id, error: failure.error, trace: toJson(failure.trace) });
   }
 
   /**
@@ -201,7 +198,7 @@ export class RenderQueue {
    * until it runs again. The caller deletes the partial files.
    */
   requeue(id: string, reason: string): Job {
-    return this.change(this.sql.requeue, T.requeue, { id, reason: `interrupted: ${reason}` });
+    return this.change(this.sql.requeue, TRANSITIONS.requeue, { id, reason: `interrupted: ${reason}` });
   }
 
   /**
@@ -217,35 +214,35 @@ export class RenderQueue {
 
   /** queued/blocked → paused. A running job is the host's to interrupt first (requeue, then pause). */
   pause(id: string): Job {
-    return this.change(this.sql.pause, T.pause, { id });
+    return this.change(this.sql.pause, TRANSITIONS.pause, { id });
   }
 
   /** paused → queued, in the place in line it had. */
   resume(id: string): Job {
-    return this.change(this.sql.resume, T.resume, { id });
+    return this.change(this.sql.resume, TRANSITIONS.resume, { id });
   }
 
   /** Ends a job that has not finished; the host aborts running work itself. */
   cancel(id: string): Job {
-    return this.change(this.sql.cancel, T.cancel, { id });
+    return this.change(this.sql.cancel, TRANSITIONS.cancel, { id });
   }
 
   /** failed/canceled → queued at the end of its band, error and results cleared; attempts are kept. */
   retry(id: string): Job {
-    return this.change(this.sql.retry, T.retry, { id });
+    return this.change(this.sql.retry, TRANSITIONS.retry, { id });
   }
 
   /** A new priority puts the job last in its new band; the same priority changes nothing. */
   setPriority(id: string, priority: number): Job {
     if (!Number.isSafeInteger(priority)) throw new QueueError('invalid', `priority must be a whole number (got ${priority})`, id);
-    return this.change(this.sql.setPriority, T.setPriority, { id, priority });
+    return this.change(this.sql.setPriority, TRANSITIONS.setPriority, { id, priority });
   }
 
   /** Reorders a waiting (queued or paused) job within its priority band. At the edge already: unchanged. */
   move(id: string, to: MoveTo): Job {
     return transaction(this.db, () => {
       const job = this.get(id);
-      if (!job || !(T.move.from as readonly JobStatus[]).includes(job.status)) throw refused(id, job?.status, T.move);
+      if (!job || !(TRANSITIONS.move.from as readonly JobStatus[]).includes(job.status)) throw refused(id, job?.status, TRANSITIONS.move);
       if (to === 'top') return this.setPosition(id, Number(this.sql.firstPosition.get()?.p ?? 0) - 1);
       if (to === 'bottom') return this.setPosition(id, Number(this.sql.lastPosition.get()?.p ?? 0) + 1);
       const neighbour = (to === 'up' ? this.sql.above : this.sql.below).get({ priority: job.priority, position: job.position });
@@ -280,7 +277,7 @@ export class RenderQueue {
     const row = statement.get({ ...params, now: this.now() });
     if (row) return rowToJob(row);
     const job = this.get(params.id);
-    if (!job) throw refused(params.id, undefined, T.report);
+    if (!job) throw refused(params.id, undefined, TRANSITIONS.report);
     return job;
   }
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Job, JobStatus } from '../../src-preload/contract.ts';
+import type { Job, JobStatus } from '../../src-main/queue/job.ts';
 import { ShotSchema } from '../../src-main/engine/model.ts';
 import { openDatabase } from '../../src-main/queue/database.ts';
 import { QueueError, RenderQueue } from '../../src-main/queue/render-queue.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Job } from '../../src-preload/contract.ts';
+import type { Job } from '../../src-main/queue/job.ts';
 import { type Quality, ShotSchema } from '../../src-main/engine/model.ts';
 import { openDatabase } from '../../src-main/queue/database.ts';
 import { NEXT_RUNNABLE_SQL, QueueError, RenderQueue } from '../../src-main/queue/render-queue.ts';
