@@ -8,6 +8,7 @@ import { ConfigPatchSchema } from '../src-main/breaker/config.ts';
 import type { CircuitState, CircuitStats, ConfigSnapshot } from '../src-main/breaker/types.ts';
 import { type ChaosRule, ChaosRuleSchema } from '../src-main/engine/chaos.ts';
 import { ProjectSchema, QUALITIES, ShotSchema } from '../src-main/engine/model.ts';
+import type { ResourceSample } from '../src-main/engine/resource-sample.ts';
 import type { PipelineTrace } from '../src-main/engine/trace.ts';
 import type { BadgedJob, JobDetail } from '../src-main/host/job-view.ts';
 import type { AuditEntry, CircuitHistoryEntry } from '../src-main/queue/journal-entries.ts';
@@ -141,12 +142,8 @@ export interface QueueState {
   stopped: { at: number; scope: 'immediate' | 'after_current'; reason: string } | null;
 }
 
-export interface ResourceSampleView {
-  at: number;
-  machine: { availablePercent: number; cpuPercent: number | null; cores: number; availableBytes: number; totalBytes: number } | null;
-  processes: { pid: number; role: 'host' | 'worker' | 'ffmpeg'; cpuPercent: number | null; rssBytes: number | null; missing?: string }[];
-  missing?: string;
-}
+/** One resource sample, as the monitor takes it. */
+export type ResourceSampleView = ResourceSample;
 
 /** A drill's rule, as the engine takes it. */
 export type ChaosRuleView = ChaosRule;

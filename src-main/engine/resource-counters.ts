@@ -5,8 +5,8 @@
  */
 import { readFile as fsReadFile } from 'node:fs/promises';
 import os from 'node:os';
+import type { CpuCounter, MachineCounters, ProcessRole } from './resource-sample.ts';
 
-export type ProcessRole = 'host' | 'worker' | 'ffmpeg';
 
 /** Reads a text file; must honour `signal`. Tests inject one to fake /proc or to fail. */
 export type ReadTextFile = (path: string, options: { signal: AbortSignal }) => Promise<string>;
@@ -14,21 +14,11 @@ export type ReadTextFile = (path: string, options: { signal: AbortSignal }) => P
 /** The default reader: fs/promises, so reads never block the event loop, and abortable. */
 export const readTextFile: ReadTextFile = (path, { signal }) => fsReadFile(path, { encoding: 'utf8', signal });
 
-export type CpuCounter = { busy: number; total: number };
 
-export interface MachineCounters {
-  totalBytes: number;
-  freeBytes: number;
-  /** What can be allocated without swapping: MemAvailable on Linux, os.freemem() elsewhere. */
-  availableBytes: number;
-  /** 1, 5 and 15 minute load averages; null on Windows, where Node reports zeros. */
-  loadAverage: [number, number, number] | null;
-  cores: number;
-  /** CPU times summed over all cores; null where the OS gives none. */
-  cpu: CpuCounter | null;
-}
 
 /** Raw counters of one process; `start` tells a reused pid from the process we saw before. */
+export type { CpuCounter, MachineCounters, ProcessRole } from './resource-sample.ts';
+
 export type ProcessCounter = { cpuSeconds: number; start: string; at: number };
 
 export type ProcessCounters =

@@ -21,38 +21,13 @@ import {
   readProcessCounters,
   readTextFile,
 } from './resource-counters.ts';
+import type { MachineReading, ProcessReading, ResourceSample } from './resource-sample.ts';
 
 // The monitor's options and events name these; callers import them from here.
 export { readTextFile, type ProcessRole, type ReadTextFile } from './resource-counters.ts';
 export type { MemoryPressureOptions, PressureEvent } from './memory-pressure-threshold.ts';
+export type { MachineReading, ProcessReading, ResourceSample } from './resource-sample.ts';
 
-export interface MachineReading extends Omit<MachineCounters, 'cpu'> {
-  availablePercent: number;
-  /** Busy share of all cores over the time since the previous sample, 0–100. */
-  cpuPercent: number | null;
-  /** Why a null field above is null. */
-  missing?: string;
-}
-
-export interface ProcessReading {
-  pid: number;
-  role: ProcessRole;
-  /** Percent of one core since the previous sample, as top shows it: a process on two cores reads 200. */
-  cpuPercent: number | null;
-  rssBytes: number | null;
-  /** Why a null field above is null ('first sample', a read error, 'unsupported on darwin'). */
-  missing?: string;
-}
-
-export interface ResourceSample {
-  /** Epoch milliseconds when the sample began. */
-  at: number;
-  machine: MachineReading | null;
-  /** Processes that have exited are left out. */
-  processes: ProcessReading[];
-  /** Why the whole sample failed (timeout, open circuit, unreadable machine counters). */
-  missing?: string;
-}
 
 export interface ProcessIds {
   host: number;

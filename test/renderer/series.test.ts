@@ -27,7 +27,7 @@ it('appendCapped slides a fixed window and never grows past it', () => {
 describe('resourcePoint', () => {
   const sample: ResourceSampleView = {
     at: 1,
-    machine: { availablePercent: 50, cpuPercent: 40, cores: 2, availableBytes: 1, totalBytes: 2 },
+    machine: { availablePercent: 50, cpuPercent: 40, cores: 2, availableBytes: 1, freeBytes: 1, totalBytes: 2, loadAverage: null },
     processes: [
       { pid: 1, role: 'host', cpuPercent: 12.5, rssBytes: 100 * 1024 * 1024 },
       { pid: 2, role: 'worker', cpuPercent: 5, rssBytes: 50 * 1024 * 1024 },
