@@ -1,19 +1,18 @@
 /**
  * The preload: exposes `window.studio`, the contract's StudioApi, through contextBridge. Commands go
  * by invoke; events arrive on one MessagePort, fanned out to the page's listeners. ipcRenderer and
- * IpcRendererEvent never leave this file. (Channel names mirror src-main/transport/ipc.ts; a
- * sandboxed preload cannot import main-process modules.)
+ * IpcRendererEvent never leave this file. The channel names come from ipc-channels.ts, which the
+ * bundle inlines: a sandboxed preload can require only 'electron' and a few Node modules at run time.
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import type { Command, CommandReply, EventBatch, StudioApi } from './contract.ts';
-
-const CHANNELS = { command: 'studio:command', subscribe: 'studio:subscribe', events: 'studio:events' } as const;
+import { IPC_CHANNELS } from './ipc-channels.ts';
 
 const listeners = new Set<(batch: EventBatch) => void>();
 let port: MessagePort | undefined;
 let requested = false;
 
-ipcRenderer.on(CHANNELS.events, (event) => {
+ipcRenderer.on(IPC_CHANNELS.events, (event) => {
   port?.close();
   port = event.ports[0];
   if (!port) return;
@@ -27,12 +26,12 @@ const studio: StudioApi = {
   appName: 'StoryCore Studio',
   host: 'electron',
   // The host answers each command with that command's result (the contract's CommandResults).
-  send: <C extends Command>(command: C) => ipcRenderer.invoke(CHANNELS.command, command) as Promise<CommandReply<C['type']>>,
+  send: <C extends Command>(command: C) => ipcRenderer.invoke(IPC_CHANNELS.command, command) as Promise<CommandReply<C['type']>>,
   subscribe(listener) {
     listeners.add(listener);
     if (!requested) {
       requested = true;
-      ipcRenderer.send(CHANNELS.subscribe);
+      ipcRenderer.send(IPC_CHANNELS.subscribe);
     }
     return () => {
       listeners.delete(listener);

@@ -5,10 +5,9 @@
  * What is decided here (sender, payload, failures) lives in ipc-handlers.ts, Electron-free and fuzzed.
  */
 import { ipcMain, MessageChannelMain, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
+import { IPC_CHANNELS } from '../../src-preload/ipc-channels.ts';
 import { handleIpcCommand, isTrustedSender, type SenderFrame } from './ipc-handlers.ts';
 import type { StudioPort } from './studio-port.ts';
-
-export const IPC_CHANNELS = { command: 'studio:command', subscribe: 'studio:subscribe', events: 'studio:events' } as const;
 
 function senderOf(event: IpcMainEvent | IpcMainInvokeEvent): SenderFrame | null {
   const frame = event.senderFrame;
