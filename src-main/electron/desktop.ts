@@ -36,10 +36,20 @@ export interface DesktopOptions {
 }
 
 export async function startDesktop(options: DesktopOptions): Promise<void> {
-  const { paths } = options;
   const openStudio = options.openStudio ?? ((studioOptions) => Studio.open(studioOptions));
   const dataDir = join(app.getPath('userData'), 'studio');
-  const studio = await openStudio({ dataDir, demoProjectPath: paths.demoProjectPath, spawner: new UtilityWorkerSpawner(paths.workerPath) });
+  const studio = await openStudio({ dataDir, demoProjectPath: options.paths.demoProjectPath, spawner: new UtilityWorkerSpawner(options.paths.workerPath) });
+  try {
+    await wireDesktop(studio, dataDir, options);
+  } catch (error) {
+    // A half-started studio would keep its workers and its database lock until the process ends.
+    await studio.close().catch(() => {});
+    throw error;
+  }
+}
+
+async function wireDesktop(studio: DesktopStudio, dataDir: string, options: DesktopOptions): Promise<void> {
+  const { paths } = options;
   const actor = options.actor ?? osUser();
   exposeStudioOverIpc(withDesktopMediaUrls(studio), actor);
   // A first launch opens on the demo project, so a new user sees real renders and live circuits.
