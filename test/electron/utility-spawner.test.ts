@@ -54,6 +54,8 @@ describe('UtilityWorkerSpawner (fake electron, not Electron)', () => {
     const stderr = vi.spyOn(console, 'error').mockImplementation(() => {});
     expect(() => child.emit('error', 'FatalError', 'v8::ToLocalChecked Empty MaybeLocal', '{"header":{}}')).not.toThrow();
     expect(stderr.mock.calls.flat().join(' ')).toMatch(/FatalError.*v8::ToLocalChecked/);
+    // Ended for sure: a worker stuck writing its report must not linger.
+    expect(kills).toEqual([[child.pid, 'SIGKILL']]);
     // Nothing more goes to a worker that is going down.
     handle.send({ type: 'ping' });
     expect(child.messages).toEqual([]);
