@@ -9,6 +9,7 @@ import type { Command, CommandReply, EventBatch, StudioApi } from './contract.ts
 import { IPC_CHANNELS } from './ipc-channels.ts';
 
 const listeners = new Set<(batch: EventBatch) => void>();
+const focusListeners = new Set<(circuit: string) => void>();
 let port: MessagePort | undefined;
 let requested = false;
 
@@ -20,6 +21,12 @@ ipcRenderer.on(IPC_CHANNELS.events, (event) => {
     for (const listener of listeners) listener(message.data);
   };
   port.start();
+});
+
+// The page gets the circuit's name only, never the IpcRendererEvent (it carries the sender).
+ipcRenderer.on(IPC_CHANNELS.focusCircuit, (_event, circuit: unknown) => {
+  if (typeof circuit !== 'string') return;
+  for (const listener of focusListeners) listener(circuit);
 });
 
 const studio: StudioApi = {
@@ -35,6 +42,12 @@ const studio: StudioApi = {
     }
     return () => {
       listeners.delete(listener);
+    };
+  },
+  onFocusCircuit(listener) {
+    focusListeners.add(listener);
+    return () => {
+      focusListeners.delete(listener);
     };
   },
 };

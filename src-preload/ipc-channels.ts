@@ -11,6 +11,8 @@ export const IPC_CHANNELS = {
   subscribe: 'studio:subscribe',
   /** Carries the MessagePort that event batches then arrive on. */
   events: 'studio:events',
+  /** A circuit the window should show: its notification was clicked. */
+  focusCircuit: 'studio:focus-circuit',
 } as const;
 
 export type IpcChannel = keyof typeof IPC_CHANNELS;
@@ -23,4 +25,5 @@ export const IPC_DIRECTIONS: Readonly<Record<IpcChannel, 'invoke' | 'to-main' | 
   command: 'invoke',
   subscribe: 'to-main',
   events: 'to-page',
+  focusCircuit: 'to-page',
 };

@@ -1,5 +1,6 @@
 /** A desktop notification when a circuit opens; clicking it brings the studio forward. */
 import { type BrowserWindow, Notification } from 'electron';
+import { IPC_CHANNELS } from '../../src-preload/ipc-channels.ts';
 
 /** What the notifier needs of the studio's circuits: their state changes. */
 export interface CircuitStateChanges {
@@ -15,7 +16,7 @@ export function notifyOnOpenCircuits(circuits: CircuitStateChanges, window: () =
       if (!w) return;
       if (w.isMinimized()) w.restore();
       w.focus();
-      w.webContents.send('studio:focus-circuit', change.circuit);
+      w.webContents.send(IPC_CHANNELS.focusCircuit, change.circuit);
     });
     note.show();
   });

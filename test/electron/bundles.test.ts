@@ -97,6 +97,21 @@ describe.skipIf(!built)(`the built bundles${built ? '' : ` (skipped: ${why})`}`,
     expect([...listeners.keys()].every((channel) => (Object.values(IPC_CHANNELS) as string[]).includes(channel))).toBe(true);
   });
 
+  it('preload: hands the page a focused circuit by name alone, never the IPC event', () => {
+    const { exposed, listeners } = runPreload();
+    const studio = exposed.get('studio')! as { onFocusCircuit(listener: (...args: unknown[]) => void): () => void };
+    const heard: unknown[][] = [];
+    const unsubscribe = studio.onFocusCircuit((...args) => heard.push(args));
+    const deliver = (...args: unknown[]) => {
+      for (const listener of listeners.get(IPC_CHANNELS.focusCircuit) ?? []) listener({ sender: 'the ipcRenderer', ports: [] }, ...args);
+    };
+    deliver('video_export');
+    deliver({ not: 'a name' });
+    unsubscribe();
+    deliver('video_interpolation');
+    expect(heard).toEqual([['video_export']]);
+  });
+
   it('main: an ES module that Node parses as one', () => {
     expect(pkg.type).toBe('module');
     expect(pkg.main).toBe('out/main/index.js');
