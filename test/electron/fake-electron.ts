@@ -318,6 +318,7 @@ export class FakeNotification extends EventEmitter {
   static made: WeakRef<FakeNotification>[] = [];
   static shown = 0;
   readonly options: { title?: string; body?: string };
+  dismissed = false;
 
   constructor(options: { title?: string; body?: string } = {}) {
     super();
@@ -341,6 +342,7 @@ export class FakeNotification extends EventEmitter {
 
   /** Dismissed (by the user, the OS or the shell): Electron emits 'close'. */
   close(): void {
+    this.dismissed = true;
     this.emit('close');
   }
 }

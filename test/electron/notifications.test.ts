@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startDesktop } from '../../src-main/electron/desktop.ts';
+import { MAX_KEPT_NOTIFICATIONS } from '../../src-main/electron/notifications.ts';
 import { type Harness, onlyWindow, prepareDesktop } from './desktop-harness.ts';
 import { app, FakeNotification } from './fake-electron.ts';
 import { collectGarbage } from './gc.ts';
@@ -43,6 +44,13 @@ describe('circuit notifications (fake electron, not Electron)', () => {
     FakeNotification.made[1]?.deref()?.close();
     await collectGarbage();
     expect(FakeNotification.made.map((ref) => ref.deref())).toEqual([undefined, undefined]);
+  });
+
+  it('keeps a bounded number: past it the oldest are dismissed and let go', () => {
+    for (let i = 0; i < MAX_KEPT_NOTIFICATIONS + 8; i++) open(`circuit_${i}`);
+    const notes = FakeNotification.made.map((ref) => ref.deref());
+    expect(notes.slice(0, 8).map((n) => n?.dismissed)).toEqual(Array(8).fill(true));
+    expect(notes.slice(8).some((n) => n?.dismissed)).toBe(false);
   });
 
   it('notifies only when a circuit opens, and only where the OS supports notifications', () => {
