@@ -16,7 +16,7 @@ import { createMainWindow } from './main-window.ts';
 import { serveMedia, withDesktopMediaUrls } from './media-protocol.ts';
 import { buildMenu } from './menu.ts';
 import { type CircuitStateChanges, notifyOnOpenCircuits } from './notifications.ts';
-import { closeStudioOnQuit } from './quit.ts';
+import { QUIT_CLOSE_LIMIT_MS, closeStudioOnQuit, closeWithin } from './quit.ts';
 import { UtilityWorkerSpawner } from './utility-spawner.ts';
 
 /** What the shell needs of the host: its port, its circuits' state changes, and closing it. */
@@ -43,7 +43,8 @@ export async function startDesktop(options: DesktopOptions): Promise<void> {
     await wireDesktop(studio, dataDir, options);
   } catch (error) {
     // A half-started studio would keep its workers and its database lock until the process ends.
-    await studio.close().catch(() => {});
+    const closed = await closeWithin(() => studio.close(), QUIT_CLOSE_LIMIT_MS);
+    if (closed !== 'closed') console.error('the half-started studio did not close cleanly:', closed === 'timed_out' ? 'timed out' : closed.failed);
     throw error;
   }
 }
@@ -61,9 +62,10 @@ async function wireDesktop(studio: DesktopStudio, dataDir: string, options: Desk
   protocol.handle(MEDIA_SCHEME, (request) => serveMedia(request, [join(dataDir, 'renders')]));
 
   const stateFile = join(app.getPath('userData'), 'window-state.json');
-  let window: BrowserWindow | undefined = createMainWindow({ preloadPath: paths.preloadPath, stateFile, url: `${APP_ORIGIN}/index.html` });
+  const main = createMainWindow({ preloadPath: paths.preloadPath, stateFile, url: `${APP_ORIGIN}/index.html` });
+  let window: BrowserWindow | undefined = main.window;
   window.on('closed', () => (window = undefined));
   Menu.setApplicationMenu(buildMenu((command) => void studio.execute(command, actor)));
   notifyOnOpenCircuits(studio.circuits, () => window);
-  closeStudioOnQuit(studio);
+  closeStudioOnQuit(studio, { saveWindowState: main.saveState });
 }

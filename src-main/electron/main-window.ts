@@ -15,7 +15,13 @@ export interface MainWindowOptions {
   url: string;
 }
 
-export function createMainWindow(options: MainWindowOptions): BrowserWindow {
+export interface MainWindow {
+  window: BrowserWindow;
+  /** Saves the bounds now (the quit path calls it); does nothing once the window is gone. */
+  saveState(): void;
+}
+
+export function createMainWindow(options: MainWindowOptions): MainWindow {
   const { stateFile } = options;
   const bounds = restoreBounds(loadWindowState(stateFile), screen.getAllDisplays().map((d) => d.workArea), { width: 1280, height: 800 });
   const window = new BrowserWindow({
@@ -37,7 +43,10 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     if (external) void shell.openExternal(external);
     return windowOpenDecision(url);
   });
-  window.on('close', () => saveWindowState(stateFile, { ...window.getNormalBounds(), maximized: window.isMaximized() }));
+  const saveState = () => {
+    if (!window.isDestroyed()) saveWindowState(stateFile, { ...window.getNormalBounds(), maximized: window.isMaximized() });
+  };
+  window.on('close', saveState);
   void window.loadURL(options.url);
-  return window;
+  return { window, saveState };
 }
