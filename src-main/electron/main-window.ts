@@ -33,8 +33,11 @@ export function createMainWindow(options: MainWindowOptions): MainWindow {
     show: false,
     webPreferences: { preload: options.preloadPath, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true },
   });
-  if (bounds.maximized) window.maximize();
-  window.once('ready-to-show', () => window.show());
+  // maximize() shows a hidden window at once, before its first paint (a white flash): wait for it.
+  window.once('ready-to-show', () => {
+    if (bounds.maximized) window.maximize();
+    window.show();
+  });
   window.webContents.on('will-navigate', (event, url) => {
     if (navigationDecision(url) === 'deny') event.preventDefault();
   });
