@@ -5,6 +5,7 @@
  * fake of the electron module, and every policy it applies is a tested plain module in shell/.
  */
 import { app, BrowserWindow } from 'electron';
+import { APP_ID } from './app-info.ts';
 import { registerAppSchemes } from './electron/app-protocol.ts';
 import { bundlePaths } from './electron/bundle-paths.ts';
 import { startDesktop } from './electron/desktop.ts';
@@ -15,6 +16,8 @@ import { guardAllWebContents } from './electron/web-contents-guard.ts';
 const paths = bundlePaths(import.meta.dirname, app.isPackaged ? process.resourcesPath : null);
 
 registerAppSchemes();
+// Windows only (elsewhere Electron makes it a no-op): without it, notifications may not show.
+app.setAppUserModelId(APP_ID);
 
 // Tests (and anyone wanting a second, separate studio) may point the app at another data folder.
 if (process.env.STORYCORE_USER_DATA) app.setPath('userData', process.env.STORYCORE_USER_DATA);
