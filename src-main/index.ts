@@ -11,9 +11,13 @@ import { bundlePaths } from './electron/bundle-paths.ts';
 import { startDesktop } from './electron/desktop.ts';
 import { startWhenReady } from './electron/startup.ts';
 import { guardAllWebContents } from './electron/web-contents-guard.ts';
+import { choosePages } from './shell/app-pages.ts';
 
 // Here, not in a module of electron/: a shared chunk of the bundle sits one folder lower than this entry.
 const paths = bundlePaths(import.meta.dirname, app.isPackaged ? process.resourcesPath : null);
+// `npm run dev`: electron-vite names its dev server here, for hot reload of the renderer.
+const { pages, ignored } = choosePages(process.env.ELECTRON_RENDERER_URL, app.isPackaged);
+if (ignored) console.error(ignored);
 
 registerAppSchemes();
 // Windows only (elsewhere Electron makes it a no-op): without it, notifications may not show.
@@ -33,6 +37,6 @@ if (!app.requestSingleInstanceLock()) {
     }
   });
   app.on('window-all-closed', () => app.quit());
-  guardAllWebContents();
-  void startWhenReady(() => startDesktop({ paths }));
+  guardAllWebContents(pages);
+  void startWhenReady(() => startDesktop({ paths, pages }));
 }

@@ -4,8 +4,9 @@
  */
 import { join } from 'node:path';
 import { app, type BrowserWindow, Menu, protocol, session } from 'electron';
-import { APP_ORIGIN, APP_SCHEME } from '../app-info.ts';
+import { APP_SCHEME } from '../app-info.ts';
 import { Studio, osUser } from '../host/studio.ts';
+import { type AppPages, BUILT_PAGES } from '../shell/app-pages.ts';
 import { MEDIA_SCHEME } from '../shell/media-path.ts';
 import { permissionDecision } from '../shell/navigation-policy.ts';
 import { exposeStudioOverIpc } from '../transport/ipc.ts';
@@ -29,6 +30,8 @@ export type OpenStudio = (options: { dataDir: string; demoProjectPath: string; s
 
 export interface DesktopOptions {
   paths: BundlePaths;
+  /** The built renderer's scheme unless npm run dev names its dev server (shell/app-pages.ts). */
+  pages?: AppPages;
   /** Opens the host; Studio.open unless a test passes its own. */
   openStudio?: OpenStudio;
   /** Who the desktop's commands are audited as; the OS user unless a test says otherwise. */
@@ -51,18 +54,20 @@ export async function startDesktop(options: DesktopOptions): Promise<void> {
 
 async function wireDesktop(studio: DesktopStudio, dataDir: string, options: DesktopOptions): Promise<void> {
   const { paths } = options;
+  const pages = options.pages ?? BUILT_PAGES;
   const actor = options.actor ?? osUser();
-  exposeStudioOverIpc(withDesktopMediaUrls(studio), actor);
+  exposeStudioOverIpc(withDesktopMediaUrls(studio), actor, pages);
   // A first launch opens on the demo project, so a new user sees real renders and live circuits.
   if (Object.values(studio.queueCounts()).every((n) => n === 0)) await studio.execute({ type: 'enqueue', demo: true }, actor);
 
-  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) => callback(permissionDecision(permission, details.requestingUrl)));
-  session.defaultSession.setPermissionCheckHandler((_wc, permission, origin) => permissionDecision(permission, origin));
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) => callback(permissionDecision(permission, details.requestingUrl, pages)));
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, origin) => permissionDecision(permission, origin, pages));
+  // Served in development too: the scheme stays registered, but the window loads the dev server then.
   protocol.handle(APP_SCHEME, rendererFileServer(paths.rendererDir));
   protocol.handle(MEDIA_SCHEME, (request) => serveMedia(request, [join(dataDir, 'renders')]));
 
   const stateFile = join(app.getPath('userData'), 'window-state.json');
-  const main = createMainWindow({ preloadPath: paths.preloadPath, stateFile, url: `${APP_ORIGIN}/index.html` });
+  const main = createMainWindow({ preloadPath: paths.preloadPath, stateFile, pages });
   let window: BrowserWindow | undefined = main.window;
   window.on('closed', () => (window = undefined));
   Menu.setApplicationMenu(buildMenu((command) => void studio.execute(command, actor)));

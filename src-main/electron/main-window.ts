@@ -4,6 +4,7 @@
  */
 import { BrowserWindow, screen, shell } from 'electron';
 import { APP_NAME } from '../app-info.ts';
+import type { AppPages } from '../shell/app-pages.ts';
 import { externalLinkToOpen, navigationDecision, windowOpenDecision } from '../shell/navigation-policy.ts';
 import { MIN_WINDOW_SIZE, loadWindowState, restoreBounds, saveWindowState } from '../shell/window-state.ts';
 
@@ -11,8 +12,8 @@ export interface MainWindowOptions {
   preloadPath: string;
   /** Where the window's bounds are kept between runs. */
   stateFile: string;
-  /** The page to load. */
-  url: string;
+  /** The studio's pages: the window loads their entry and may not leave their origin. */
+  pages: AppPages;
 }
 
 export interface MainWindow {
@@ -39,7 +40,7 @@ export function createMainWindow(options: MainWindowOptions): MainWindow {
     window.show();
   });
   window.webContents.on('will-navigate', (event, url) => {
-    if (navigationDecision(url) === 'deny') event.preventDefault();
+    if (navigationDecision(url, options.pages) === 'deny') event.preventDefault();
   });
   window.webContents.setWindowOpenHandler(({ url }) => {
     const external = externalLinkToOpen(url);
@@ -50,6 +51,6 @@ export function createMainWindow(options: MainWindowOptions): MainWindow {
     if (!window.isDestroyed()) saveWindowState(stateFile, { ...window.getNormalBounds(), maximized: window.isMaximized() });
   };
   window.on('close', saveState);
-  void window.loadURL(options.url);
+  void window.loadURL(options.pages.entryUrl);
   return { window, saveState };
 }

@@ -3,12 +3,13 @@
  * navigation away, no redirects off the app, no <webview>, no popups.
  */
 import { app } from 'electron';
+import type { AppPages } from '../shell/app-pages.ts';
 import { navigationDecision, windowOpenDecision } from '../shell/navigation-policy.ts';
 
-export function guardAllWebContents(): void {
+export function guardAllWebContents(pages: AppPages): void {
   app.on('web-contents-created', (_event, contents) => {
     const guard = (event: { preventDefault(): void }, url: string) => {
-      if (navigationDecision(url) === 'deny') event.preventDefault();
+      if (navigationDecision(url, pages) === 'deny') event.preventDefault();
     };
     contents.on('will-navigate', guard);
     // A server redirect is a navigation the page did not ask for; the same rule applies.

@@ -3,6 +3,7 @@
  * its sender frame, and that is the check that holds even if a page ever embeds a frame or
  * navigates where it should not. (What they may say is the transport's: transport/ipc-handlers.ts.)
  */
+import { type AppPages, BUILT_PAGES } from './app-pages.ts';
 import { isAppUrl } from './navigation-policy.ts';
 
 /**
@@ -15,6 +16,6 @@ export interface SenderFrame {
 }
 
 /** Only the main frame of an app page: not a destroyed frame, a subframe, devtools or another origin. */
-export function isTrustedSender(frame: SenderFrame | null | undefined): boolean {
-  return frame !== null && frame !== undefined && frame.isMainFrame === true && isAppUrl(frame.url);
+export function isTrustedSender(frame: SenderFrame | null | undefined, pages: AppPages = BUILT_PAGES): boolean {
+  return frame !== null && frame !== undefined && frame.isMainFrame === true && isAppUrl(frame.url, pages);
 }

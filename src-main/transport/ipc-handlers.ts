@@ -10,6 +10,7 @@
  * command means the same thing, and is refused the same way, whichever door it came through.
  */
 import type { CommandReply } from '../../src-preload/contract.ts';
+import type { AppPages } from '../shell/app-pages.ts';
 import { isTrustedSender, type SenderFrame } from '../shell/sender-policy.ts';
 import { type ErrorReply, invalid } from './envelope.ts';
 import type { StudioPort } from './studio-port.ts';
@@ -71,10 +72,16 @@ export function normalizeIpcCommand(payload: unknown, maxBytes = IPC_MAX_COMMAND
   return { ok: true, command: JSON.parse(text) };
 }
 
+export interface IpcCommandOptions {
+  maxBytes?: number;
+  /** Where the app's pages come from (the dev server under npm run dev); the built renderer's scheme by default. */
+  pages?: AppPages;
+}
+
 /** One invoke: the sender checked, the payload normalized, the studio's answer (or its failure) returned. */
-export async function handleIpcCommand(studio: StudioPort, actor: string, sender: SenderFrame | null, payload: unknown, maxBytes = IPC_MAX_COMMAND_BYTES): Promise<CommandReply> {
-  if (!isTrustedSender(sender)) return REFUSED_SENDER;
-  const normalized = normalizeIpcCommand(payload, maxBytes);
+export async function handleIpcCommand(studio: StudioPort, actor: string, sender: SenderFrame | null, payload: unknown, options: IpcCommandOptions = {}): Promise<CommandReply> {
+  if (!isTrustedSender(sender, options.pages)) return REFUSED_SENDER;
+  const normalized = normalizeIpcCommand(payload, options.maxBytes);
   if (!normalized.ok) return normalized.reply;
   try {
     return await studio.execute(normalized.command, actor);

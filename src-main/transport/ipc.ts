@@ -6,6 +6,7 @@
  */
 import { ipcMain, MessageChannelMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { IPC_CHANNELS } from '../../src-preload/ipc-channels.ts';
+import { type AppPages, BUILT_PAGES } from '../shell/app-pages.ts';
 import { handleIpcCommand, isTrustedSender, type SenderFrame } from './ipc-handlers.ts';
 import type { StudioPort } from './studio-port.ts';
 
@@ -14,11 +15,13 @@ function senderOf(event: IpcMainEvent | IpcMainInvokeEvent): SenderFrame | null 
   return frame ? { url: frame.url, isMainFrame: frame.parent === null } : null;
 }
 
-const trusted = (event: IpcMainEvent | IpcMainInvokeEvent) => isTrustedSender(senderOf(event));
-
-/** Wires the studio to IPC; returns a function that removes the handlers again. */
-export function exposeStudioOverIpc(studio: StudioPort, actor: string): () => void {
-  ipcMain.handle(IPC_CHANNELS.command, (event, command: unknown) => handleIpcCommand(studio, actor, senderOf(event), command));
+/**
+ * Wires the studio to IPC for the app's pages (the built renderer's scheme unless `pages` names the
+ * dev server); returns a function that removes the handlers again.
+ */
+export function exposeStudioOverIpc(studio: StudioPort, actor: string, pages: AppPages = BUILT_PAGES): () => void {
+  const trusted = (event: IpcMainEvent) => isTrustedSender(senderOf(event), pages);
+  ipcMain.handle(IPC_CHANNELS.command, (event, command: unknown) => handleIpcCommand(studio, actor, senderOf(event), command, { pages }));
 
   // Each page's open subscriptions, so a page gets one 'destroyed' listener however often it
   // subscribes (every reload of the same webContents subscribes again).

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startDesktop } from '../../src-main/electron/desktop.ts';
+import { choosePages } from '../../src-main/shell/app-pages.ts';
 import { type Harness, onlyWindow, prepareDesktop } from './desktop-harness.ts';
 import { app, FakeEvent, ipcMain, Menu, protocol, session, shell } from './fake-electron.ts';
 
@@ -73,6 +74,20 @@ describe('starting the desktop app (fake electron, not Electron)', () => {
     expect(shell.opened).toEqual(['https://example.com/docs']);
     expect(window.webContents.windowOpenHandler?.({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
     expect(shell.opened).toEqual(['https://example.com/docs']);
+  });
+
+  it('under npm run dev loads the dev server, and trusts that origin alone', async () => {
+    const pages = choosePages('http://localhost:5173', false).pages;
+    await startDesktop({ paths: h.paths, pages, openStudio: async () => h.studio, actor: 'tester' });
+    const window = onlyWindow();
+    expect(window.url).toBe('http://localhost:5173/');
+    const reload = new FakeEvent();
+    window.webContents.emit('will-navigate', reload, 'http://localhost:5173/');
+    expect(reload.defaultPrevented).toBe(false);
+    const invoke = ipcMain.handlers.get('studio:command')!;
+    const from = (url: string) => ({ sender: window.webContents, senderFrame: { url, parent: null } });
+    expect(await invoke(from('http://localhost:5173/'), { type: 'pauseQueue' })).toMatchObject({ ok: true });
+    expect(await invoke(from('storycore://app/index.html'), { type: 'pauseQueue' })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
   });
 
   it('restores a maximized window without showing it before it is ready (no white flash)', async () => {
