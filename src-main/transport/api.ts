@@ -7,8 +7,9 @@ import type { StudioPort } from './studio-port.ts';
 
 const STATUS: Record<CommandErrorCode, number> = { invalid: 400, unauthorized: 403, not_found: 404, conflict: 409, internal: 500 };
 
+/** `startedAt` is a performance.now() time: uptime is a duration, which a wall-clock step must not bend. */
 export function health(req: IncomingMessage, res: ServerResponse, startedAt: number): void {
-  sendJson(req, res, 200, { status: 'ok', uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000), protocol: PROTOCOL_VERSION });
+  sendJson(req, res, 200, { status: 'ok', uptimeSeconds: Math.floor((performance.now() - startedAt) / 1000), protocol: PROTOCOL_VERSION });
 }
 
 export async function postCommand(req: IncomingMessage, res: ServerResponse, studio: StudioPort, actor: string, maxBytes: number): Promise<void> {

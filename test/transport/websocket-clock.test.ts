@@ -4,7 +4,7 @@
  * stepped by replacing Date.now; the waits use timers, which do not read it.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Client, serve } from './helpers.ts';
+import { bearer, Client, raw, serve } from './helpers.ts';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -43,5 +43,15 @@ describe('WebSocket liveness and the wall clock', () => {
     stepWallClock(-60_000);
     const closed = await Promise.race([mute.closed.then(({ code }) => code), sleep(2000).then(() => 'still open after 2 s')]);
     expect(closed, 'after the wall clock stepped back a minute, a mute client was kept far past the limit').toBe(1006);
+  });
+});
+
+describe('health and the wall clock', () => {
+  it('reports an uptime a step of the wall clock cannot bend', async () => {
+    const { port, token } = await serve();
+    stepWallClock(-3_600_000);
+    const health = JSON.parse((await raw(port, '/api/health', { headers: bearer(token) })).body) as { uptimeSeconds: number };
+    expect(health.uptimeSeconds).toBeGreaterThanOrEqual(0);
+    expect(health.uptimeSeconds).toBeLessThan(60);
   });
 });
