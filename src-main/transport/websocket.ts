@@ -9,7 +9,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { type CommandReply, PROTOCOL_VERSION, type ServerMessage } from '../../src-preload/contract.ts';
 import { invalid, parseFrame } from './envelope.ts';
 import { TokenBucket } from './rate-limit.ts';
-import type { StudioPort } from './studio-port.ts';
+import { type StudioPort, executeOrExplain } from './studio-port.ts';
 
 export interface WebSocketLimits {
   /** Larger frames close the connection with 1009 (ws enforces it while reading, before buffering it all). */
@@ -132,18 +132,9 @@ export function createStudioSockets(studio: StudioPort, overrides: Partial<WebSo
       } else if ('reply' in frame) {
         reply(frame.id, frame.reply);
       } else {
-        void execute(frame.command, actor).then((answer) => reply(frame.id, answer));
+        void executeOrExplain(studio, frame.command, actor).then((answer) => reply(frame.id, answer));
       }
     });
-  }
-
-  /** The port promises never to throw; a broken promise still must not leave a client waiting. */
-  async function execute(command: unknown, actor: string): Promise<CommandReply> {
-    try {
-      return await studio.execute(command, actor);
-    } catch (error) {
-      return { ok: false, error: { code: 'internal', message: `the studio failed: ${error instanceof Error ? error.message : String(error)}` } };
-    }
   }
 
   return {
