@@ -17,9 +17,7 @@ import { type Expectation, FILTER_SYNTAX, type FuzzContext, ODD_UNICODE, type Pr
 import { WireReplySchema, checkReply } from './fuzz-replies.ts';
 import { type FuzzWorld, type TreeEntry, jobCount, makeFuzzWorld, queueState, snapshotTree, treeViolations } from './fuzz-world.ts';
 import { Client } from './helpers.ts';
-
-const RUNS = Number(process.env.FUZZ_RUNS) || 1;
-const params = (numRuns: number): fc.Parameters<unknown> => ({ numRuns: numRuns * RUNS, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) });
+import { fuzzParams as params } from '../fuzz-settings.ts';
 
 type Reply = Extract<ServerMessage, { type: 'reply' }>;
 const isReply = (m: ServerMessage): m is Reply => m.type === 'reply';

@@ -14,9 +14,7 @@ import { demoProjectPath, tinyProject } from '../host/helpers.ts';
 import { type Expectation, type FuzzContext, anyCommand, hostilePaths, validCommand } from './fuzz-arbitraries.ts';
 import { checkReply } from './fuzz-replies.ts';
 import { type FuzzWorld, type TreeEntry, jobCount, makeFuzzWorld, queueState, snapshotTree, treeViolations } from './fuzz-world.ts';
-
-const RUNS = Number(process.env.FUZZ_RUNS) || 1;
-const params = (numRuns: number): fc.Parameters<unknown> => ({ numRuns: numRuns * RUNS, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) });
+import { fuzzParams as params } from '../fuzz-settings.ts';
 
 const APP: SenderFrame = { url: 'storycore://app/index.html', isMainFrame: true };
 
