@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundlePaths } from '../../src-main/electron/bundle-paths.ts';
-import type { DesktopStudio } from '../../src-main/electron/desktop.ts';
+import { type DesktopStudio, startDesktop } from '../../src-main/electron/desktop.ts';
 import type { CircuitStats, CommandReply, EventBatch, JobStatus } from '../../src-preload/contract.ts';
 import { FakeStudio } from '../transport/fake-studio.ts';
 import { app, FakeBrowserWindow, resetFakeElectron } from './fake-electron.ts';
@@ -62,6 +62,14 @@ export function prepareDesktop(): Harness {
   const out = join(userData, 'out');
   const paths = { rendererDir: join(out, 'renderer'), preloadPath: join(out, 'preload', 'index.cjs'), workerPath: join(out, 'main', 'worker.js'), demoProjectPath: join(out, 'demo.json') };
   return { userData, paths, studio, remove: () => rmSync(userData, { recursive: true, force: true }) };
+}
+
+/** prepareDesktop, then the app ready and the desktop started on the fake host. */
+export async function startFakeDesktop(): Promise<Harness> {
+  const h = prepareDesktop();
+  app.becomeReady();
+  await startDesktop({ paths: h.paths, openStudio: async () => h.studio, actor: 'tester' });
+  return h;
 }
 
 export function onlyWindow(): FakeBrowserWindow {

@@ -4,9 +4,8 @@
  * notification the shell does not keep is garbage-collected with its click handler.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startDesktop } from '../../src-main/electron/desktop.ts';
 import { MAX_KEPT_NOTIFICATIONS } from '../../src-main/electron/notifications.ts';
-import { type Harness, onlyWindow, prepareDesktop } from './desktop-harness.ts';
+import { type Harness, onlyWindow, startFakeDesktop } from './desktop-harness.ts';
 import { app, FakeNotification } from './fake-electron.ts';
 import { collectGarbage } from './gc.ts';
 
@@ -14,9 +13,7 @@ vi.mock('electron', () => import('./fake-electron.ts'));
 
 let h: Harness;
 beforeEach(async () => {
-  h = prepareDesktop();
-  app.becomeReady();
-  await startDesktop({ paths: h.paths, openStudio: async () => h.studio, actor: 'tester' });
+  h = await startFakeDesktop();
 });
 afterEach(() => h.remove());
 

@@ -6,17 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startDesktop } from '../../src-main/electron/desktop.ts';
-import { type Harness, onlyWindow, prepareDesktop } from './desktop-harness.ts';
+import { type Harness, onlyWindow, startFakeDesktop } from './desktop-harness.ts';
 import { app } from './fake-electron.ts';
 
 vi.mock('electron', () => import('./fake-electron.ts'));
 
 let h: Harness;
 beforeEach(async () => {
-  h = prepareDesktop();
-  app.becomeReady();
-  await startDesktop({ paths: h.paths, openStudio: async () => h.studio, actor: 'tester' });
+  h = await startFakeDesktop();
 });
 afterEach(() => {
   vi.useRealTimers();

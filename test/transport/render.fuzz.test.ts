@@ -18,7 +18,6 @@ import { type FuzzWorld, type TreeEntry, makeFuzzWorld, snapshotTree, treeViolat
 import { Client } from './helpers.ts';
 import { fuzzParams } from '../fuzz-settings.ts';
 
-
 let world: FuzzWorld;
 let studio: Studio;
 let server: RunningServer;
