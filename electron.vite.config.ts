@@ -1,9 +1,31 @@
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
+import { devServerContentSecurityPolicy, inlineScripts } from './src-main/shell/csp.ts';
 
 const here = import.meta.dirname;
 
+/**
+ * Under `npm run dev` the window loads the dev server's page, which neither of the app's doors
+ * serves, so it would have no CSP at all. This puts the dev policy in a meta tag, hashing the
+ * inline scripts of the page as finally served (React's refresh preamble).
+ */
+function devServerCsp(): Plugin {
+  return {
+    name: 'storycore:dev-server-csp',
+    apply: 'serve',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const local = ctx.server?.resolvedUrls?.local[0];
+        const hmrSources = local ? [`ws://${new URL(local).host}`] : [];
+        const content = devServerContentSecurityPolicy({ inlineScripts: inlineScripts(html), hmrSources });
+        return [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content }, injectTo: 'head-prepend' }];
+      },
+    },
+  };
+}
 
 export default defineConfig({
   main: {
@@ -35,7 +57,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(here, 'src-renderer'),
-    plugins: [react()],
+    plugins: [react(), devServerCsp()],
     build: {
       outDir: resolve(here, 'out/renderer'),
       // Served to browsers too (serve mode), so ship it small.

@@ -206,6 +206,8 @@ export interface StudioApi {
   send<C extends Command>(command: C): Promise<CommandReply<C['type']>>;
   /** Receives every batch; returns the unsubscribe function. */
   subscribe(listener: (batch: EventBatch) => void): () => void;
+  /** Desktop only: the circuit whose notification the user clicked, to bring into view; returns the unsubscribe function. */
+  onFocusCircuit?(listener: (circuit: string) => void): () => void;
 }
 
 declare global {

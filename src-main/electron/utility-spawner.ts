@@ -23,11 +23,21 @@ export class UtilityWorkerSpawner implements WorkerSpawner {
 class UtilityWorker implements WorkerHandle {
   private readonly child: UtilityProcess;
   private exited = false;
+  /** Set by a fatal error: the worker is going down, so nothing more is sent to it. */
+  private failed = false;
 
   constructor(child: UtilityProcess) {
     this.child = child;
     child.once('exit', () => {
       this.exited = true;
+    });
+    // A UtilityProcess is an EventEmitter: an 'error' nobody listens to would throw in the main
+    // process. Electron emits 'exit' after it in any case, and that exit is what the pool acts on
+    // (replacing the worker, failing its task); the kill makes sure the process really ends.
+    child.on('error', (type, location) => {
+      this.failed = true;
+      console.error(`a StoryCore worker (pid ${child.pid ?? 'unknown'}) hit a ${type} at ${location}; it is ended and replaced`);
+      this.kill();
     });
   }
 
@@ -36,7 +46,7 @@ class UtilityWorker implements WorkerHandle {
   }
 
   send(message: unknown): void {
-    if (!this.exited) this.child.postMessage(message);
+    if (!this.exited && !this.failed) this.child.postMessage(message);
   }
 
   onMessage(listener: (message: unknown) => void): void {

@@ -3,8 +3,10 @@
  * protocol handler, so it covers every page and cannot be edited by the page itself.
  *
  * Scripts and styles come only from files we serve: never 'unsafe-inline' or 'unsafe-eval', and
- * callers cannot add them (see checked).
+ * callers cannot add them (see checked). The dev server's page (`npm run dev`) has a policy of its
+ * own, devServerContentSecurityPolicy, which names what it relaxes and why.
  */
+import { createHash } from 'node:crypto';
 import { MEDIA_SCHEME } from './media-path.ts';
 
 export interface CspOptions {
@@ -30,21 +32,50 @@ function checked(sources: string[]): string[] {
   return sources;
 }
 
-export function contentSecurityPolicy(options: CspOptions = {}): string {
-  const connect = checked(options.connectSources ?? []);
-  const media = [`${MEDIA_SCHEME}:`, ...checked(options.mediaSources ?? [])];
-  const directive = (name: string, ...sources: string[]) => [name, ...sources].join(' ');
+interface Sources {
+  script: string[];
+  style: string[];
+  connect: string[];
+  media: string[];
+}
+
+function policy(sources: Sources, withFrameAncestors: boolean): string {
+  const directive = (name: string, ...list: string[]) => [name, ...list].join(' ');
   return [
     directive('default-src', "'self'"),
-    directive('script-src', "'self'"),
-    directive('style-src', "'self'"),
+    directive('script-src', "'self'", ...sources.script),
+    directive('style-src', "'self'", ...sources.style),
     // data: for small inline images (icons, chart exports); renders come from the media protocol.
-    directive('img-src', "'self'", 'data:', ...media),
-    directive('media-src', "'self'", ...media),
-    directive('connect-src', "'self'", ...connect),
+    directive('img-src', "'self'", 'data:', ...sources.media),
+    directive('media-src', "'self'", ...sources.media),
+    directive('connect-src', "'self'", ...sources.connect),
     directive('object-src', "'none'"),
     directive('base-uri', "'none'"),
     directive('form-action', "'none'"),
-    directive('frame-ancestors', "'none'"),
+    ...(withFrameAncestors ? [directive('frame-ancestors', "'none'")] : []),
   ].join('; ');
+}
+
+export function contentSecurityPolicy(options: CspOptions = {}): string {
+  const connect = checked(options.connectSources ?? []);
+  const media = [`${MEDIA_SCHEME}:`, ...checked(options.mediaSources ?? [])];
+  return policy({ script: [], style: [], connect, media }, true);
+}
+
+/** The bodies of a document's inline scripts (those without a src), as the browser hashes them. */
+export function inlineScripts(html: string): string[] {
+  return [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)].filter(([, attrs]) => !/\bsrc\s*=/i.test(attrs ?? '')).map(([, , body]) => body ?? '');
+}
+
+/**
+ * The policy of the page electron-vite's dev server serves (`npm run dev` only), which a plugin in
+ * electron.vite.config.ts puts in a meta tag. It is the app's policy plus what the dev server needs:
+ * React's refresh preamble is an inline script, allowed by its hash (never 'unsafe-inline' for
+ * scripts); Vite injects CSS as <style> elements, hence 'unsafe-inline' for styles; hot reload talks
+ * to the dev server over a WebSocket (`hmrSources`, e.g. `ws://localhost:5173`). A meta tag cannot
+ * carry frame-ancestors, so it is left out.
+ */
+export function devServerContentSecurityPolicy(options: { inlineScripts: string[]; hmrSources: string[] }): string {
+  const hashes = options.inlineScripts.map((body) => `'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`);
+  return policy({ script: hashes, style: ["'unsafe-inline'"], connect: checked(options.hmrSources), media: [`${MEDIA_SCHEME}:`] }, false);
 }

@@ -1,11 +1,10 @@
 /**
  * What the window may load, open and be granted. The studio is one document served from
- * `storycore://app`; it has no reason to leave it, open windows or ask for device access, so every
- * decision here defaults to "no" and names the few exceptions.
+ * `storycore://app` (under `npm run dev`, from the dev server: see app-pages.ts); it has no reason
+ * to leave it, open windows or ask for device access, so every decision here defaults to "no" and
+ * names the few exceptions.
  */
-import { APP_ORIGIN } from '../app-info.ts';
-
-const app = new URL(APP_ORIGIN);
+import { type AppPages, BUILT_PAGES } from './app-pages.ts';
 /** The paths of the one studio document (the protocol handler serves "/" as index.html). */
 const APP_DOCUMENT_PATHS = new Set(['/', '/index.html']);
 
@@ -18,20 +17,22 @@ function parse(url: string): URL | null {
 }
 
 /**
- * True only for `storycore://app/...`. The scheme and host compare case-insensitively because
- * Chromium canonicalizes our standard scheme that way (`STORYCORE://APP/` is the same origin);
- * everything else is exact: no userinfo (`storycore://app@evil/` is host "evil"), no port, no
- * look-alike host (`app.evil`, `%61pp`: Chromium never reports those forms for our own pages).
+ * True only for pages of the app's origin: `storycore://app/...` (or the dev server's). The scheme
+ * and host compare case-insensitively because Chromium canonicalizes our standard scheme that way
+ * (`STORYCORE://APP/` is the same origin); everything else is exact: no userinfo
+ * (`storycore://app@evil/` is host "evil"), no other port, no look-alike host (`app.evil`, `%61pp`:
+ * Chromium never reports those forms for our own pages).
  */
-export function isAppUrl(url: string): boolean {
+export function isAppUrl(url: string, pages: AppPages = BUILT_PAGES): boolean {
   const parsed = parse(url);
+  const origin = parse(pages.origin);
   return (
     parsed !== null &&
-    parsed.protocol === app.protocol &&
-    parsed.host.toLowerCase() === app.host &&
+    origin !== null &&
+    parsed.protocol === origin.protocol &&
+    parsed.host.toLowerCase() === origin.host.toLowerCase() &&
     parsed.username === '' &&
-    parsed.password === '' &&
-    parsed.port === ''
+    parsed.password === ''
   );
 }
 
@@ -40,9 +41,9 @@ export function isAppUrl(url: string): boolean {
  * change) stays. Other app paths are files, not pages; other origins are the web, which belongs in
  * the user's browser (see externalLinkToOpen), never inside a window that holds the preload.
  */
-export function navigationDecision(url: string): 'allow' | 'deny' {
+export function navigationDecision(url: string, pages: AppPages = BUILT_PAGES): 'allow' | 'deny' {
   const parsed = parse(url);
-  return parsed !== null && isAppUrl(url) && APP_DOCUMENT_PATHS.has(parsed.pathname) ? 'allow' : 'deny';
+  return parsed !== null && isAppUrl(url, pages) && APP_DOCUMENT_PATHS.has(parsed.pathname) ? 'allow' : 'deny';
 }
 
 /** For `setWindowOpenHandler`: the studio never opens a second window, whatever the URL. */
@@ -69,6 +70,6 @@ export function externalLinkToOpen(url: string): string | null {
  * notifications, geolocation, clipboard-read, fullscreen, ...) is denied, and so is any request not
  * made by an app page. `requestingUrl` is the request's URL (or origin, for permission checks).
  */
-export function permissionDecision(permission: string, requestingUrl: string): boolean {
-  return permission === 'clipboard-sanitized-write' && isAppUrl(requestingUrl);
+export function permissionDecision(permission: string, requestingUrl: string, pages: AppPages = BUILT_PAGES): boolean {
+  return permission === 'clipboard-sanitized-write' && isAppUrl(requestingUrl, pages);
 }

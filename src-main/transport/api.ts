@@ -3,12 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CommandErrorCode, type CommandReply, PROTOCOL_VERSION } from '../../src-preload/contract.ts';
 import { invalid } from './envelope.ts';
 import { sendJson } from './respond.ts';
-import type { StudioPort } from './studio-port.ts';
+import { type StudioPort, executeOrExplain } from './studio-port.ts';
 
 const STATUS: Record<CommandErrorCode, number> = { invalid: 400, unauthorized: 403, not_found: 404, conflict: 409, internal: 500 };
 
+/** `startedAt` is a performance.now() time: uptime is a duration, which a wall-clock step must not bend. */
 export function health(req: IncomingMessage, res: ServerResponse, startedAt: number): void {
-  sendJson(req, res, 200, { status: 'ok', uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000), protocol: PROTOCOL_VERSION });
+  sendJson(req, res, 200, { status: 'ok', uptimeSeconds: Math.floor((performance.now() - startedAt) / 1000), protocol: PROTOCOL_VERSION });
 }
 
 export async function postCommand(req: IncomingMessage, res: ServerResponse, studio: StudioPort, actor: string, maxBytes: number): Promise<void> {
@@ -40,12 +41,7 @@ export async function postCommand(req: IncomingMessage, res: ServerResponse, stu
     answer(400, invalid(`unknown field(s) ${extra.join(', ')}: the body has only command`, extra[0]));
     return;
   }
-  let reply: CommandReply;
-  try {
-    reply = await studio.execute((value as { command: unknown }).command, actor);
-  } catch (error) {
-    reply = { ok: false, error: { code: 'internal', message: `the studio failed: ${error instanceof Error ? error.message : String(error)}` } };
-  }
+  const reply = await executeOrExplain(studio, (value as { command: unknown }).command, actor);
   answer(reply.ok ? 200 : STATUS[reply.error.code] ?? 500, reply);
 }
 

@@ -31,6 +31,21 @@ const toText = (data: RawData) =>
 /** The id of a frame refused unparsed, when it leads the frame (as every client of ours writes it). */
 const LEADING_ID = /^[ \t\n\r]*\{[ \t\n\r]*"id"[ \t\n\r]*:[ \t\n\r]*(\d{1,16})[ \t\n\r]*[,}]/;
 
+export type IpcParse<T> = { ok: true; value: T } | { ok: false; reply: ErrorReply };
+
+/**
+ * Validates what arrived over IPC against a schema from the contract. A failure becomes the same
+ * `{ ok: false, error: { code: 'invalid' } }` reply the WebSocket gives, ready to return from the
+ * invoke handler, so the renderer sees one error shape whichever transport it is on.
+ */
+export function parseIpcPayload<S extends z.ZodType>(schema: S, payload: unknown): IpcParse<z.output<S>> {
+  const result = schema.safeParse(payload);
+  if (result.success) return { ok: true, value: result.data };
+  const [first] = result.error.issues;
+  const field = first && first.path.length > 0 ? first.path.map(String).join('.') : undefined;
+  return { ok: false, reply: invalid(result.error.issues.map((issue) => issue.message).join('; '), field) };
+}
+
 export function parseFrame(data: RawData, isBinary: boolean): ParsedFrame {
   if (isBinary) return { id: null, reply: invalid('binary frames are not accepted: send each message as JSON text') };
   const text = toText(data);

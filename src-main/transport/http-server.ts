@@ -75,7 +75,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maxPayloadBytes = options.maxPayloadBytes ?? 256 * 1024;
   assertUsableToken(token);
 
-  const startedAt = Date.now();
+  const startedAt = performance.now();
   const registry = createMetricsRegistry(studio);
   const sockets = createStudioSockets(studio, { ...options.webSocket, maxPayloadBytes });
   const server: Server = createServer((req, res) => {

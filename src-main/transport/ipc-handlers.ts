@@ -10,19 +10,14 @@
  * command means the same thing, and is refused the same way, whichever door it came through.
  */
 import type { CommandReply } from '../../src-preload/contract.ts';
+import { MAX_JSON_DEPTH } from '../engine/json-text.ts';
+import type { AppPages } from '../shell/app-pages.ts';
 import { isTrustedSender, type SenderFrame } from '../shell/sender-policy.ts';
 import { type ErrorReply, invalid } from './envelope.ts';
-import type { StudioPort } from './studio-port.ts';
+import { type StudioPort, executeOrExplain } from './studio-port.ts';
 
 /** The WebSocket's default frame limit (http-server.ts), so neither door takes more than the other. */
 export const IPC_MAX_COMMAND_BYTES = 256 * 1024;
-
-/**
- * No command nests deeper than 7 levels (enqueue → project → shots → shot → camera → from → x).
- * Deeper payloads are refused before JSON sees them: parsing them costs main-loop time out of all
- * proportion to their size (100,000 nested arrays, 200 KB: about a quarter of a second here).
- */
-export const IPC_MAX_COMMAND_DEPTH = 32;
 
 /** Every JSON value takes at least a byte, so no command within the byte limit holds more values than this. */
 const IPC_MAX_COMMAND_VALUES = IPC_MAX_COMMAND_BYTES;
@@ -36,8 +31,14 @@ export type NormalizedCommand = { ok: true; command: unknown } | { ok: false; re
  * Walks it as JSON would write it out, shared references expanded, within a budget: structured
  * clone keeps shared references, so a few dozen objects each pointing twice at the next would make
  * JSON.stringify write out billions of values, and a cycle would never end (it nests without end).
+ *
+ * Nesting is capped at MAX_JSON_DEPTH (32), the limit of every JSON door (WebSocket frames, project
+ * files), so a command is refused alike whichever door it came through. No command comes near it:
+ * the deepest today has 7 levels (enqueue → project → shots → shot → camera → from → x). Deeper
+ * payloads are refused before JSON sees them: parsing them costs main-loop time out of all
+ * proportion to their size (100,000 nested arrays, 200 KB: about a quarter of a second here).
  */
-export function shapeProblem(value: unknown, maxDepth = IPC_MAX_COMMAND_DEPTH, maxValues = IPC_MAX_COMMAND_VALUES): string | undefined {
+export function shapeProblem(value: unknown, maxDepth = MAX_JSON_DEPTH, maxValues = IPC_MAX_COMMAND_VALUES): string | undefined {
   const stack: [unknown, number][] = [[value, 0]];
   let values = 0;
   while (stack.length > 0) {
@@ -71,17 +72,18 @@ export function normalizeIpcCommand(payload: unknown, maxBytes = IPC_MAX_COMMAND
   return { ok: true, command: JSON.parse(text) };
 }
 
+export interface IpcCommandOptions {
+  maxBytes?: number;
+  /** Where the app's pages come from (the dev server under npm run dev); the built renderer's scheme by default. */
+  pages?: AppPages;
+}
+
 /** One invoke: the sender checked, the payload normalized, the studio's answer (or its failure) returned. */
-export async function handleIpcCommand(studio: StudioPort, actor: string, sender: SenderFrame | null, payload: unknown, maxBytes = IPC_MAX_COMMAND_BYTES): Promise<CommandReply> {
-  if (!isTrustedSender(sender)) return REFUSED_SENDER;
-  const normalized = normalizeIpcCommand(payload, maxBytes);
+export async function handleIpcCommand(studio: StudioPort, actor: string, sender: SenderFrame | null, payload: unknown, options: IpcCommandOptions = {}): Promise<CommandReply> {
+  if (!isTrustedSender(sender, options.pages)) return REFUSED_SENDER;
+  const normalized = normalizeIpcCommand(payload, options.maxBytes);
   if (!normalized.ok) return normalized.reply;
-  try {
-    return await studio.execute(normalized.command, actor);
-  } catch (error) {
-    // The port promises never to throw; a broken promise must still answer the page, not reject its invoke.
-    return { ok: false, error: { code: 'internal', message: `the studio failed: ${error instanceof Error ? error.message : String(error)}` } };
-  }
+  return executeOrExplain(studio, normalized.command, actor);
 }
 
 export { isTrustedSender };

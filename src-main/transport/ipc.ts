@@ -4,32 +4,58 @@
  * never sees ipcRenderer or its event objects. Every message's sender frame is checked first.
  * What is decided here (sender, payload, failures) lives in ipc-handlers.ts, Electron-free and fuzzed.
  */
-import { ipcMain, MessageChannelMain, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
+import { ipcMain, MessageChannelMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { IPC_CHANNELS } from '../../src-preload/ipc-channels.ts';
+import { type AppPages, BUILT_PAGES } from '../shell/app-pages.ts';
 import { handleIpcCommand, isTrustedSender, type SenderFrame } from './ipc-handlers.ts';
 import type { StudioPort } from './studio-port.ts';
-
-export const IPC_CHANNELS = { command: 'studio:command', subscribe: 'studio:subscribe', events: 'studio:events' } as const;
 
 function senderOf(event: IpcMainEvent | IpcMainInvokeEvent): SenderFrame | null {
   const frame = event.senderFrame;
   return frame ? { url: frame.url, isMainFrame: frame.parent === null } : null;
 }
 
-const trusted = (event: IpcMainEvent | IpcMainInvokeEvent) => isTrustedSender(senderOf(event));
+/**
+ * Wires the studio to IPC for the app's pages (the built renderer's scheme unless `pages` names the
+ * dev server); returns a function that removes the handlers again.
+ */
+export function exposeStudioOverIpc(studio: StudioPort, actor: string, pages: AppPages = BUILT_PAGES): () => void {
+  const trusted = (event: IpcMainEvent) => isTrustedSender(senderOf(event), pages);
+  ipcMain.handle(IPC_CHANNELS.command, (event, command: unknown) => handleIpcCommand(studio, actor, senderOf(event), command, { pages }));
 
-/** Wires the studio to IPC; returns a function that removes the handlers again. */
-export function exposeStudioOverIpc(studio: StudioPort, actor: string): () => void {
-  ipcMain.handle(IPC_CHANNELS.command, (event, command: unknown) => handleIpcCommand(studio, actor, senderOf(event), command));
+  // Each page's open subscriptions, so a page gets one 'destroyed' listener however often it
+  // subscribes (every reload of the same webContents subscribes again).
+  const openByPage = new WeakMap<WebContents, Set<() => void>>();
+  const openOf = (page: WebContents): Set<() => void> => {
+    let open = openByPage.get(page);
+    if (!open) {
+      const ends = new Set<() => void>();
+      openByPage.set(page, ends);
+      page.once('destroyed', () => {
+        for (const end of [...ends]) end();
+        openByPage.delete(page);
+      });
+      open = ends;
+    }
+    return open;
+  };
 
   const onSubscribe = (event: IpcMainEvent) => {
     if (!trusted(event)) return;
     const { port1, port2 } = new MessageChannelMain();
     const unsubscribe = studio.subscribe((batch) => port1.postMessage(batch));
-    port1.on('close', unsubscribe);
-    event.sender.once('destroyed', () => {
+    const open = openOf(event.sender);
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      open.delete(end);
       unsubscribe();
       port1.close();
-    });
+    };
+    open.add(end);
+    // The page's end closes when the page unloads (a reload, a crash).
+    port1.on('close', end);
     port1.start();
     event.sender.postMessage(IPC_CHANNELS.events, null, [port2]);
   };

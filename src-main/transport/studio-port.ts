@@ -1,4 +1,6 @@
 import type { CircuitStats, CommandReply, EventBatch, JobStatus } from '../../src-preload/contract.ts';
+
+/** The studio as every door sees it: the host, or a wrapper of it (withMediaUrls), or a test's fake. */
 export interface StudioPort {
   /** Validates (zod) and runs one command for `actor`; never throws: errors come back as { ok: false }. */
   execute(command: unknown, actor: string): Promise<CommandReply>;
@@ -8,4 +10,17 @@ export interface StudioPort {
   queueCounts(): Record<JobStatus, number>;
   /** Absolute folders whose files the media route may serve (the finished renders); none when absent. */
   mediaRoots?(): string[];
+}
+
+/**
+ * One command through the port, for the doors (HTTP, WebSocket, IPC). The port promises never to
+ * throw; one that breaks the promise (throws at once or rejects) still answers, as an internal
+ * error, so no client is left waiting and no invoke rejects.
+ */
+export async function executeOrExplain(studio: StudioPort, command: unknown, actor: string): Promise<CommandReply> {
+  try {
+    return await studio.execute(command, actor);
+  } catch (error) {
+    return { ok: false, error: { code: 'internal', message: `the studio failed: ${error instanceof Error ? error.message : String(error)}` } };
+  }
 }

@@ -9,7 +9,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { type CommandReply, PROTOCOL_VERSION, type ServerMessage } from '../../src-preload/contract.ts';
 import { invalid, parseFrame } from './envelope.ts';
 import { TokenBucket } from './rate-limit.ts';
-import type { StudioPort } from './studio-port.ts';
+import { type StudioPort, executeOrExplain } from './studio-port.ts';
 
 export interface WebSocketLimits {
   /** Larger frames close the connection with 1009 (ws enforces it while reading, before buffering it all). */
@@ -57,16 +57,20 @@ export interface StudioSockets {
 export function createStudioSockets(studio: StudioPort, overrides: Partial<WebSocketLimits> = {}): StudioSockets {
   const limits = { ...DEFAULT_WS_LIMITS, ...overrides };
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayloadBytes, clientTracking: false });
+  // Liveness is a duration, so it runs on the monotonic clock: with Date.now(), a step of the wall
+  // clock past deadAfterMs dropped every client, and a step back kept dead ones.
+  const now = () => performance.now();
+  /** When (performance.now()) each client was last heard from. */
   const lastSeen = new Map<WebSocket, number>();
-  /** When each client's outstanding ping was sent; absent once answered. One ping in flight at most. */
+  /** When (performance.now()) each client's outstanding ping was sent; absent once answered. One ping in flight at most. */
   const pingSentAt = new Map<WebSocket, number>();
 
   const heartbeat = setInterval(() => {
-    const now = Date.now();
+    const at = now();
     for (const [ws, seen] of lastSeen) {
-      if (now - seen >= limits.deadAfterMs) ws.terminate();
+      if (at - seen >= limits.deadAfterMs) ws.terminate();
       else if (ws.readyState === WebSocket.OPEN && !pingSentAt.has(ws)) {
-        pingSentAt.set(ws, now);
+        pingSentAt.set(ws, at);
         ws.ping();
       }
     }
@@ -74,8 +78,8 @@ export function createStudioSockets(studio: StudioPort, overrides: Partial<WebSo
   heartbeat.unref();
 
   function connect(ws: WebSocket, actor: string): void {
-    lastSeen.set(ws, Date.now());
-    const seen = () => lastSeen.set(ws, Date.now());
+    lastSeen.set(ws, now());
+    const seen = () => lastSeen.set(ws, now());
     const commands = new TokenBucket({ perSecond: limits.commandsPerSecond, burst: limits.commandBurst });
     const strikes = new TokenBucket({ perSecond: limits.commandsPerSecond, burst: limits.rejectedBurst });
 
@@ -95,7 +99,7 @@ export function createStudioSockets(studio: StudioPort, overrides: Partial<WebSo
       unsubscribe = studio.subscribe((batch) => send({ type: 'batch', batch }), {
         isBackedUp: () => {
           const sent = pingSentAt.get(ws);
-          return ws.bufferedAmount > limits.backedUpBytes || (sent !== undefined && Date.now() - sent > limits.lagLimitMs);
+          return ws.bufferedAmount > limits.backedUpBytes || (sent !== undefined && now() - sent > limits.lagLimitMs);
         },
       });
     } catch {
@@ -128,18 +132,9 @@ export function createStudioSockets(studio: StudioPort, overrides: Partial<WebSo
       } else if ('reply' in frame) {
         reply(frame.id, frame.reply);
       } else {
-        void execute(frame.command, actor).then((answer) => reply(frame.id, answer));
+        void executeOrExplain(studio, frame.command, actor).then((answer) => reply(frame.id, answer));
       }
     });
-  }
-
-  /** The port promises never to throw; a broken promise still must not leave a client waiting. */
-  async function execute(command: unknown, actor: string): Promise<CommandReply> {
-    try {
-      return await studio.execute(command, actor);
-    } catch (error) {
-      return { ok: false, error: { code: 'internal', message: `the studio failed: ${error instanceof Error ? error.message : String(error)}` } };
-    }
   }
 
   return {

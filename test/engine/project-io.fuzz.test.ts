@@ -13,9 +13,7 @@ import { loadProject, resolveInside } from '../../src-main/engine/project-io.ts'
 import { tinyProject } from '../host/helpers.ts';
 import { FILTER_SYNTAX, ODD_UNICODE, anyText } from '../transport/fuzz-arbitraries.ts';
 import { type Source, corruption, validSources } from './project-corruption.ts';
-
-const RUNS = Number(process.env.FUZZ_RUNS) || 1;
-const params = (numRuns: number): fc.Parameters<unknown> => ({ numRuns: numRuns * RUNS, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) });
+import { fuzzParams as params } from '../fuzz-settings.ts';
 
 let dir: string;
 beforeAll(() => {

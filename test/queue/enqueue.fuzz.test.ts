@@ -12,9 +12,7 @@ import type { CommandReply, Job } from '../../src-preload/contract.ts';
 import { Studio } from '../../src-main/host/studio.ts';
 import { demoProjectPath, tinyProject } from '../host/helpers.ts';
 import { type Source, corruption, validSources } from '../engine/project-corruption.ts';
-
-const RUNS = Number(process.env.FUZZ_RUNS) || 1;
-const params = (numRuns: number): fc.Parameters<unknown> => ({ numRuns: numRuns * RUNS, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) });
+import { fuzzParams as params } from '../fuzz-settings.ts';
 
 let dir: string;
 let studio: Studio;

@@ -14,9 +14,7 @@ import { ShotSchema } from '../../src-main/engine/model.ts';
 import { openDatabase } from '../../src-main/queue/database.ts';
 import { QueueError, RenderQueue } from '../../src-main/queue/render-queue.ts';
 import { TRANSITIONS } from '../../src-main/queue/job-transitions.ts';
-
-const RUNS = Number(process.env.FUZZ_RUNS) || 1;
-const params = (numRuns: number): fc.Parameters<unknown> => ({ numRuns: numRuns * RUNS, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) });
+import { fuzzParams as params } from '../fuzz-settings.ts';
 
 type Op =
   | { op: 'enqueue'; count: number; priority: number }

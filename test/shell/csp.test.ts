@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy } from '../../src-main/shell/csp.ts';
+import { contentSecurityPolicy, devServerContentSecurityPolicy, inlineScripts } from '../../src-main/shell/csp.ts';
 
 /** The policy as directive name → sources, so each test reads one directive. */
 function directives(policy: string): Map<string, string[]> {
@@ -52,5 +52,29 @@ describe('contentSecurityPolicy', () => {
   ])('refuses the source %j instead of injecting it', (source) => {
     expect(() => contentSecurityPolicy({ connectSources: [source] })).toThrow(TypeError);
     expect(() => contentSecurityPolicy({ mediaSources: [source] })).toThrow(TypeError);
+  });
+});
+
+describe('devServerContentSecurityPolicy (npm run dev only)', () => {
+  const page = '<head><script type="module">import "/@react-refresh";</script><script type="module" src="/@vite/client"></script></head><body><script>\n</script><SCRIPT SRC="/x.js"></SCRIPT></body>';
+
+  it('finds the inline scripts, not those loaded from a file', () => {
+    expect(inlineScripts(page)).toEqual(['import "/@react-refresh";', '\n']);
+  });
+
+  it("allows inline scripts by their hash only, never by 'unsafe-inline'", () => {
+    const csp = directives(devServerContentSecurityPolicy({ inlineScripts: [''], hmrSources: [] }));
+    // SHA-256 of the empty string, the standard test vector.
+    expect(csp.get('script-src')).toEqual(["'self'", "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"]);
+    expect(csp.get('style-src')).toEqual(["'self'", "'unsafe-inline'"]);
+  });
+
+  it('lets hot reload reach the dev server, keeps the rest of the app policy, and leaves out what a meta tag cannot carry', () => {
+    const csp = directives(devServerContentSecurityPolicy({ inlineScripts: [], hmrSources: ['ws://localhost:5173'] }));
+    expect(csp.get('connect-src')).toEqual(["'self'", 'ws://localhost:5173']);
+    expect(csp.get('object-src')).toEqual(["'none'"]);
+    expect(csp.get('media-src')).toEqual(["'self'", 'storycore-media:']);
+    expect(csp.has('frame-ancestors')).toBe(false);
+    expect(() => devServerContentSecurityPolicy({ inlineScripts: [], hmrSources: ["'unsafe-eval'"] })).toThrow(TypeError);
   });
 });

@@ -8,18 +8,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job, ServerMessage } from '../../src-preload/contract.ts';
-import { Studio } from '../../src-main/host/studio.ts';
+import type { ServerMessage } from '../../src-preload/contract.ts';
+import type { Studio } from '../../src-main/host/studio.ts';
 import { nestingBeyond } from '../../src-main/engine/json-text.ts';
 import { type RunningServer, generateToken, startServer } from '../../src-main/transport/http-server.ts';
-import { demoProjectPath, tinyProject } from '../host/helpers.ts';
-import { type Expectation, FILTER_SYNTAX, type FuzzContext, ODD_UNICODE, type Probe, TEXT_SLOTS, anyCommand, anyText, hostilePaths } from './fuzz-arbitraries.ts';
+import { type Expectation, FILTER_SYNTAX, type FuzzContext, ODD_UNICODE, type Probe, TEXT_SLOTS, anyCommand, anyText } from './fuzz-arbitraries.ts';
 import { WireReplySchema, checkReply } from './fuzz-replies.ts';
-import { type FuzzWorld, type TreeEntry, jobCount, makeFuzzWorld, queueState, snapshotTree, treeViolations } from './fuzz-world.ts';
+import { type FuzzWorld, type TreeEntry, jobCount, makeFuzzWorld, openSeededStudio, queueState, snapshotTree, treeViolations } from './fuzz-world.ts';
 import { Client } from './helpers.ts';
-
-const RUNS = Number(process.env.FUZZ_RUNS) || 1;
-const params = (numRuns: number): fc.Parameters<unknown> => ({ numRuns: numRuns * RUNS, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) });
+import { fuzzParams as params } from '../fuzz-settings.ts';
 
 type Reply = Extract<ServerMessage, { type: 'reply' }>;
 const isReply = (m: ServerMessage): m is Reply => m.type === 'reply';
@@ -33,20 +30,10 @@ let treeBefore: Map<string, TreeEntry>;
 
 beforeAll(async () => {
   world = makeFuzzWorld();
-  studio = await Studio.open({ dataDir: world.dataDir, demoProjectPath, workers: 1, monitorIntervalMs: 1000 });
-  await studio.execute({ type: 'pauseQueue' }, 'setup');
-  const seeded = await studio.execute({ type: 'enqueue', project: tinyProject(['s1', 's2', 's3', 's4']) }, 'setup');
-  if (!seeded.ok) throw new Error(`could not seed the queue: ${seeded.error.message}`);
+  ({ studio, ctx } = await openSeededStudio(world, ['s1', 's2', 's3', 's4'], [`${world.dataDir}/../outside/projects/generated.json`]));
   token = generateToken();
   // The rate limit is not under test here (websocket.test.ts covers it); a fuzz run sends faster than any person.
   server = await startServer({ studio, token, rendererDir: null, port: 0, webSocket: { commandsPerSecond: 1_000_000, commandBurst: 1_000_000 } });
-  ctx = {
-    jobIds: (seeded.result as Job[]).map((j) => j.id),
-    circuitNames: studio.circuits.names(),
-    projectPaths: [world.projects.generated, world.projects.withImage, demoProjectPath, `${world.dataDir}/../outside/projects/generated.json`],
-    hostilePaths: hostilePaths(world),
-    allowResume: false,
-  };
   treeBefore = snapshotTree(world.root);
 }, 60_000);
 

@@ -14,9 +14,8 @@ import { generateToken } from '../../src-main/transport/http-server.ts';
 import { WireReplySchema } from './fuzz-replies.ts';
 import { type FuzzWorld, type TreeEntry, makeFuzzWorld, snapshotTree, treeViolations } from './fuzz-world.ts';
 import { Client, bearer, raw } from './helpers.ts';
+import { fuzzParams as params } from '../fuzz-settings.ts';
 
-const RUNS = Number(process.env.FUZZ_RUNS) || 1;
-const params = (numRuns: number): fc.Parameters<unknown> => ({ numRuns: numRuns * RUNS, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) });
 const MAX_FRAME = 256 * 1024; // the server's default, which this host runs with
 
 const cli = fileURLToPath(new URL('../../src-main/cli.ts', import.meta.url));

@@ -8,8 +8,9 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import type { Job } from '../../src-preload/contract.ts';
-import type { Studio } from '../../src-main/host/studio.ts';
-import { tinyProject } from '../host/helpers.ts';
+import { Studio } from '../../src-main/host/studio.ts';
+import { demoProjectPath, tinyProject } from '../host/helpers.ts';
+import { type FuzzContext, hostilePaths } from './fuzz-arbitraries.ts';
 
 export interface FuzzWorld {
   root: string;
@@ -105,4 +106,24 @@ export function queueState(studio: Studio): string {
 
 export function jobCount(studio: Studio): number {
   return Object.values(studio.queue.counts()).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * A real Studio on the world's data folder, its queue paused (nothing renders) and seeded with a
+ * tiny job per shot id, and the context the command arbitraries draw ids and paths from: the
+ * world's valid projects, the demo, and `moreProjectPaths`.
+ */
+export async function openSeededStudio(world: FuzzWorld, shotIds: string[], moreProjectPaths: string[] = []): Promise<{ studio: Studio; ctx: FuzzContext }> {
+  const studio = await Studio.open({ dataDir: world.dataDir, demoProjectPath, workers: 1, monitorIntervalMs: 1000 });
+  await studio.execute({ type: 'pauseQueue' }, 'setup');
+  const seeded = await studio.execute({ type: 'enqueue', project: tinyProject(shotIds) }, 'setup');
+  if (!seeded.ok) throw new Error(`could not seed the queue: ${seeded.error.message}`);
+  const ctx: FuzzContext = {
+    jobIds: (seeded.result as Job[]).map((j) => j.id),
+    circuitNames: studio.circuits.names(),
+    projectPaths: [world.projects.generated, world.projects.withImage, demoProjectPath, ...moreProjectPaths],
+    hostilePaths: hostilePaths(world),
+    allowResume: false,
+  };
+  return { studio, ctx };
 }

@@ -6,17 +6,15 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandReply, Job } from '../../src-preload/contract.ts';
-import { Studio } from '../../src-main/host/studio.ts';
+import type { CommandReply } from '../../src-preload/contract.ts';
+import type { Studio } from '../../src-main/host/studio.ts';
 import { IPC_MAX_COMMAND_BYTES, REFUSED_SENDER, handleIpcCommand, isTrustedSender, type SenderFrame } from '../../src-main/transport/ipc-handlers.ts';
 import type { StudioPort } from '../../src-main/transport/studio-port.ts';
-import { demoProjectPath, tinyProject } from '../host/helpers.ts';
-import { type Expectation, type FuzzContext, anyCommand, hostilePaths, validCommand } from './fuzz-arbitraries.ts';
+import { tinyProject } from '../host/helpers.ts';
+import { type Expectation, type FuzzContext, anyCommand, validCommand } from './fuzz-arbitraries.ts';
 import { checkReply } from './fuzz-replies.ts';
-import { type FuzzWorld, type TreeEntry, jobCount, makeFuzzWorld, queueState, snapshotTree, treeViolations } from './fuzz-world.ts';
-
-const RUNS = Number(process.env.FUZZ_RUNS) || 1;
-const params = (numRuns: number): fc.Parameters<unknown> => ({ numRuns: numRuns * RUNS, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) });
+import { type FuzzWorld, type TreeEntry, jobCount, makeFuzzWorld, openSeededStudio, queueState, snapshotTree, treeViolations } from './fuzz-world.ts';
+import { fuzzParams as params } from '../fuzz-settings.ts';
 
 const APP: SenderFrame = { url: 'storycore://app/index.html', isMainFrame: true };
 
@@ -29,10 +27,7 @@ let port: StudioPort & { calls: number };
 
 beforeAll(async () => {
   world = makeFuzzWorld();
-  studio = await Studio.open({ dataDir: world.dataDir, demoProjectPath, workers: 1, monitorIntervalMs: 1000 });
-  await studio.execute({ type: 'pauseQueue' }, 'setup');
-  const seeded = await studio.execute({ type: 'enqueue', project: tinyProject(['s1', 's2', 's3']) }, 'setup');
-  if (!seeded.ok) throw new Error(`could not seed the queue: ${seeded.error.message}`);
+  ({ studio, ctx } = await openSeededStudio(world, ['s1', 's2', 's3']));
   port = {
     calls: 0,
     execute(command, actor) {
@@ -42,13 +37,6 @@ beforeAll(async () => {
     subscribe: (listener, options) => studio.subscribe(listener, options),
     circuitStats: () => studio.circuitStats(),
     queueCounts: () => studio.queueCounts(),
-  };
-  ctx = {
-    jobIds: (seeded.result as Job[]).map((j) => j.id),
-    circuitNames: studio.circuits.names(),
-    projectPaths: [world.projects.generated, world.projects.withImage, demoProjectPath],
-    hostilePaths: hostilePaths(world),
-    allowResume: false,
   };
   treeBefore = snapshotTree(world.root);
 }, 60_000);

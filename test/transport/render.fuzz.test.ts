@@ -16,8 +16,7 @@ import { demoProjectPath, until } from '../host/helpers.ts';
 import { FILTER_SYNTAX, ODD_UNICODE, hostilePaths } from './fuzz-arbitraries.ts';
 import { type FuzzWorld, type TreeEntry, makeFuzzWorld, snapshotTree, treeViolations } from './fuzz-world.ts';
 import { Client } from './helpers.ts';
-
-const RUNS = Number(process.env.FUZZ_RUNS) || 1;
+import { fuzzParams } from '../fuzz-settings.ts';
 
 let world: FuzzWorld;
 let studio: Studio;
@@ -77,7 +76,7 @@ describe('hostile text through a real render', () => {
         // The text is data in the sidecar, exactly as given; nothing of it became a file or folder name.
         expect(readFileSync(done.sidecar!, 'utf8')).toContain(JSON.stringify(wellFormed(title.slice(0, 200))).slice(1, -1));
       }),
-      { numRuns: 2 * RUNS, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) },
+      fuzzParams(2),
     );
     expect(treeViolations(world, treeBefore, snapshotTree(world.root), true)).toEqual([]);
   }, 300_000);
