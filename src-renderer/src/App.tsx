@@ -38,6 +38,19 @@ export function App() {
 
   useEffect(() => studio.subscribe(coalesceBatches(applyBatches, APPLY_EVERY_MS)), [studio, applyBatches]);
   useEffect(() => studio.onConnection(setConnection), [studio, setConnection]);
+  // A click on a "circuit opened" desktop notification: show that circuit's card and focus it.
+  useEffect(
+    () =>
+      studio.onFocusCircuit?.((circuit) => {
+        show('dashboard');
+        requestAnimationFrame(() => {
+          const card = document.querySelector<HTMLElement>(`[data-testid="circuit-card-${CSS.escape(circuit)}"]`);
+          card?.scrollIntoView({ block: 'center' });
+          card?.focus();
+        });
+      }),
+    [studio],
+  );
   // The charts' clock: one sample a second of whatever the stream last said.
   useEffect(() => {
     const timer = setInterval(() => sampleTick(Date.now()), 1000);

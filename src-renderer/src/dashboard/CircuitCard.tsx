@@ -71,7 +71,7 @@ export function CircuitCard({ stats: c }: { stats: CircuitStats }) {
   const load = s.concurrent_requests / Math.max(1, c.config.max_concurrent);
   const recovery = c.config.recovery_timeout;
   return (
-    <article className={`circuit circuit-${c.state}`} data-testid={`circuit-card-${c.name}`} data-state={c.state} aria-label={`${c.name}: ${STATE_LABEL[c.state]}`}>
+    <article className={`circuit circuit-${c.state}`} data-testid={`circuit-card-${c.name}`} tabIndex={-1} data-state={c.state} aria-label={`${c.name}: ${STATE_LABEL[c.state]}`}>
       <header>
         <h3>{c.name}</h3>
         <span className="state-label">
