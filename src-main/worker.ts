@@ -7,7 +7,7 @@
  */
 import { connectToParent } from './worker-channel.ts';
 import { runStage } from './engine/stages/run-stage.ts';
-import { FFMPEG_LOG_RUNS, STAGE_ERROR_CODES, type FfmpegRunLog, type FromWorker, type StageErrorCode, type StageTask, ToWorkerSchema } from './engine/tasks.ts';
+import { DEFAULT_STALL_MS, FFMPEG_LOG_RUNS, STAGE_ERROR_CODES, type FfmpegRunLog, type FromWorker, type StageErrorCode, type StageTask, ToWorkerSchema } from './engine/tasks.ts';
 
 /** Chaos 'crash' lets ffmpeg get going first, so the crash lands mid-stage with a live child. */
 const CRASH_AFTER_SPAWN_MS = 250;
@@ -107,6 +107,8 @@ function start(id: number, task: StageTask): void {
         crash?.spawned();
       },
       onFfmpegLog: logs.add,
+      // Every ffmpeg of every task is watched: a task that names no window gets the default.
+      stallMs: task.stallMs ?? DEFAULT_STALL_MS,
     }),
   );
   running.finished = stage

@@ -4,11 +4,18 @@
  */
 import { type CircuitBreakerConfig, CircuitBreakerError, CircuitManager, type ManagerOptions, SEED_CIRCUITS, type SeedCircuitName } from '../breaker/index.ts';
 import { StoppedError } from './admission.ts';
-import { StageError } from './tasks.ts';
+import { StageError, type StageErrorCode } from './tasks.ts';
+
+/**
+ * The stage codes that say nothing about the stage's health: a stop asked for, or a task that was
+ * wrong before it ran. Every other code counts, 'stalled' included: a hung ffmpeg is the engine's
+ * fault, as a timeout is, whichever of the two noticed it first.
+ */
+const NOT_THE_STAGES_FAULT: readonly StageErrorCode[] = ['canceled', 'invalid_task'];
 
 export function countsAgainstCircuit(error: unknown): boolean {
   if (error instanceof CircuitBreakerError || error instanceof StoppedError) return false;
-  if (error instanceof StageError) return error.code !== 'canceled' && error.code !== 'invalid_task';
+  if (error instanceof StageError) return !NOT_THE_STAGES_FAULT.includes(error.code);
   return true;
 }
 

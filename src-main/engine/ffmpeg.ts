@@ -27,6 +27,12 @@ export interface FfmpegRunOptions {
    * ffmpeg wrote to stderr: what the job detail shows as the run's log tail.
    */
   onLog?(lines: string[]): void;
+  /**
+   * The stall window, ms: a run whose output frame count has not grown for this long (its first
+   * frame too, counted from ffmpeg's start) is hung, is killed as an abort kills it, and fails
+   * 'stalled'. Undefined: no watchdog, and only the caller's signal ends a run that hangs.
+   */
+  stallMs?: number;
 }
 
 export interface RunResult {
@@ -79,6 +85,42 @@ function logTail(lines: readonly string[]): string[] {
   return lines.slice(-FFMPEG_LOG_LINES).map((line) => (line.length > FFMPEG_LOG_LINE_MAX ? `${line.slice(0, FFMPEG_LOG_LINE_MAX - 1)}…` : line));
 }
 
+/**
+ * The stall watchdog: one timer per run, re-armed lazily. A new frame only moves a timestamp; the
+ * timer, when it fires, sleeps again for what is left of the window since the last new frame, so
+ * a run costs one timer whatever the number of progress lines. Monotonic (performance.now), so a
+ * wall-clock jump neither fires it nor holds it back.
+ */
+function stallWatchdog(stallMs: number, onStall: (quietMs: number) => void) {
+  let frames = 0;
+  let lastNewFrameAt = performance.now();
+  const check = () => {
+    const quietMs = performance.now() - lastNewFrameAt;
+    if (quietMs >= stallMs) onStall(quietMs);
+    else timer = setTimeout(check, stallMs - quietMs);
+  };
+  let timer = setTimeout(check, stallMs);
+  return {
+    get frames() {
+      return frames;
+    },
+    /** ffmpeg exists now: its first frame gets a whole window, whatever fluent's probing before it took. */
+    sawStart() {
+      lastNewFrameAt = performance.now();
+    },
+    sawFrames(count: number) {
+      if (count <= frames) return;
+      frames = count;
+      lastNewFrameAt = performance.now();
+    },
+    stop: () => clearTimeout(timer),
+  };
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
 /** Internal run that also hands back stderr's non-progress lines (for measureQuality). */
 async function execute(spec: FfmpegSpec, options: FfmpegRunOptions): Promise<{ elapsedMs: number; lines: string[] }> {
   const { signal } = options;
@@ -90,16 +132,27 @@ async function execute(spec: FfmpegSpec, options: FfmpegRunOptions): Promise<{ e
   const lines: string[] = [];
   const started = performance.now();
   return await new Promise((resolve, reject) => {
-    let aborted = false;
+    let killedFor: 'abort' | 'stall' | undefined;
     const proc = () => (command as unknown as { ffmpegProc?: { pid?: number } }).ffmpegProc;
     // SIGKILL is the whole tree: in our usage ffmpeg runs codecs and filters in-process and never
     // forks helpers (no external protocols, no pipes to other programs), so it has no children.
-    const onAbort = () => {
-      aborted = true;
+    const kill = (why: 'abort' | 'stall') => {
+      killedFor ??= why;
       if (proc()) command.kill('SIGKILL');
       // else fluent is still probing capabilities; 'start' below kills it the moment it exists.
     };
+    const onAbort = () => kill('abort');
+    let stalledMessage = '';
+    const watchdog =
+      options.stallMs === undefined
+        ? undefined
+        : stallWatchdog(options.stallMs, (quietMs) => {
+            const of = options.expectedFrames ? ` of ${options.expectedFrames}` : '';
+            stalledMessage = `${stage}: ffmpeg made no progress for ${seconds(quietMs)} (frame ${watchdog?.frames ?? 0}${of}): killed as hung`;
+            kill('stall');
+          });
     const finish = () => {
+      watchdog?.stop();
       signal?.removeEventListener('abort', onAbort);
       options.onLog?.(logTail(lines));
     };
@@ -107,13 +160,17 @@ async function execute(spec: FfmpegSpec, options: FfmpegRunOptions): Promise<{ e
 
     command.on('start', () => {
       const pid = proc()?.pid;
+      watchdog?.sawStart();
       if (pid !== undefined) options.onSpawn?.(pid);
-      if (aborted) command.kill('SIGKILL');
+      if (killedFor) command.kill('SIGKILL');
     });
     command.on('stderr', (line: string) => {
       if (STATS_LINE.test(line)) {
         const progress = progressFrom(line, options);
-        if (progress) options.onProgress?.(progress);
+        if (progress) {
+          watchdog?.sawFrames(progress.frames);
+          options.onProgress?.(progress);
+        }
       } else if (line.trim()) {
         lines.push(line);
         if (lines.length > 200) lines.shift();
@@ -123,11 +180,16 @@ async function execute(spec: FfmpegSpec, options: FfmpegRunOptions): Promise<{ e
     // its stderr closed, so a settled promise means the ffmpeg process is really gone.
     command.on('error', (err: Error) => {
       finish();
-      if (aborted || signal?.aborted) {
+      const tail = lines.slice(-ERROR_TAIL_LINES).join('\n');
+      // A stop asked for wins over a stall seen first: the caller ended the run either way.
+      if (killedFor === 'abort' || signal?.aborted) {
         reject(new StageError('canceled', stage, `${stage}: canceled; ffmpeg was killed`));
         return;
       }
-      const tail = lines.slice(-ERROR_TAIL_LINES).join('\n');
+      if (killedFor === 'stall') {
+        reject(new StageError('stalled', stage, `${stalledMessage}${tail ? `\n${tail}` : ''}`));
+        return;
+      }
       // fluent appends its own digest of stderr after a colon; our tail below is fuller.
       const why = /^ffmpeg (exited with code -?\d+|was killed with signal \w+)/.exec(err.message)?.[0] ?? err.message;
       reject(new StageError('ffmpeg_failed', stage, `${stage}: ${why}${outOfSpace(why, lines)}${tail ? `\n${tail}` : ''}`));
@@ -166,7 +228,7 @@ function outOfSpace(why: string, lines: readonly string[]): string {
   return '';
 }
 
-/** Runs one ffmpeg command to completion; rejects with StageError 'canceled' or 'ffmpeg_failed'. */
+/** Runs one ffmpeg command to completion; rejects with StageError 'canceled', 'stalled' or 'ffmpeg_failed'. */
 export async function runFfmpeg(spec: FfmpegSpec, options: FfmpegRunOptions = {}): Promise<RunResult> {
   const { elapsedMs } = await execute(spec, options);
   return { elapsedMs };

@@ -15,6 +15,20 @@ const Position = z.object({ x: z.number(), y: z.number(), zoom: z.number() });
 const Size = { width: z.number().int().positive(), height: z.number().int().positive() };
 const Chaos = z.object({ mode: z.enum(CHAOS_MODES) }).optional();
 
+/** The bounds of a task's stall window, ms: under a second is jitter, over ten minutes is no watchdog at all. */
+export const STALL_MS_MIN = 1000;
+export const STALL_MS_MAX = 600_000;
+/**
+ * The stall window a worker applies when a task names none: how long an ffmpeg may go without a
+ * new output frame before it is killed as hung. The slowest honest frame here (1080p final-quality
+ * zoompan supersampling, or minterpolate at 1920×1080) takes ~0.6 s, and an encoder's drain after
+ * the last frame (x264 slow, vp9 good, 1080p) ~3 s, so 20 s never kills honest work on a loaded
+ * machine, yet ends a hang long before a stage's deadline (minutes, for long work).
+ */
+export const DEFAULT_STALL_MS = 20_000;
+/** How long a task's ffmpeg may go without a new output frame (see DEFAULT_STALL_MS, applied when absent). */
+const StallMs = z.number().min(STALL_MS_MIN).max(STALL_MS_MAX).optional();
+
 export const FrameTaskSchema = z.object({
   stage: z.literal('frame_processing'),
   shotId: z.string(),
@@ -27,6 +41,7 @@ export const FrameTaskSchema = z.object({
   quality: z.enum(QUALITIES),
   output: z.string(),
   chaos: Chaos,
+  stallMs: StallMs,
 });
 
 export const InterpolationTaskSchema = z.object({
@@ -45,6 +60,7 @@ export const InterpolationTaskSchema = z.object({
   quality: z.enum(QUALITIES),
   output: z.string(),
   chaos: Chaos,
+  stallMs: StallMs,
 });
 
 export const ExportTaskSchema = z.object({
@@ -59,6 +75,7 @@ export const ExportTaskSchema = z.object({
   /** Final path (a file, or a folder for png_sequence); written under a temporary name first. */
   output: z.string(),
   chaos: Chaos,
+  stallMs: StallMs,
 });
 
 export const StageTaskSchema = z.discriminatedUnion('stage', [FrameTaskSchema, InterpolationTaskSchema, ExportTaskSchema]);
@@ -120,10 +137,11 @@ export type StageResult = z.infer<typeof StageResultSchema>;
  * - ffmpeg_failed: ffmpeg exited non-zero (message carries the tail of its stderr)
  * - verification_failed: the output exists but ffprobe disagrees with the shot
  * - worker_crashed: the worker process died or stopped answering
+ * - stalled: ffmpeg produced no new frame for the task's stall window and was killed as hung
  * - canceled: aborted on request (timeout, emergency stop, caller)
  * - invalid_task: the task itself is wrong; retrying cannot help
  */
-export const STAGE_ERROR_CODES = ['ffmpeg_failed', 'verification_failed', 'worker_crashed', 'canceled', 'invalid_task'] as const;
+export const STAGE_ERROR_CODES = ['ffmpeg_failed', 'verification_failed', 'worker_crashed', 'stalled', 'canceled', 'invalid_task'] as const;
 export type StageErrorCode = (typeof STAGE_ERROR_CODES)[number];
 
 /** A stage's name, or 'unknown' for work not yet tied to one (a lease, a filter value, a probe). */

@@ -2,15 +2,20 @@
  * Scenario 2: a hung ffmpeg. Two real hangs: an ffmpeg frozen mid-interpolation (SIGSTOP: alive,
  * holding its files, doing nothing), and an ffmpeg blocked opening its input (a keyframe that has
  * become a FIFO nobody writes to, as a dead network mount would).
- * Must hold: the circuit's timeout ends each hung attempt within timeout + grace and its ffmpeg is
- * gone; a timeout is counted as a timeout and a failure; the job completes on retry, or fails
- * cleanly when every attempt hangs; the queue is intact.
+ * Must hold: the frozen ffmpeg makes no new frame, so the worker's stall watchdog ends it after its
+ * stall window, long before the circuit's deadline, and it counts as a failure (not a timeout); the
+ * blocked one runs with the default window, longer than its circuit's timeout, so the timeout ends
+ * each attempt within timeout + grace and counts as a timeout and a failure. Either way its ffmpeg
+ * is gone; the job completes on retry, or fails cleanly when every attempt hangs; the queue is intact.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../src-preload/contract.ts';
+import { NodeWorkerSpawner } from '../../src-main/engine/worker-spawner.ts';
+import { makeFifo } from '../fixtures/stage-tasks.ts';
+import { StallWindowSpawner } from '../fixtures/stall-window-spawner.ts';
 import { isAlive, signal } from './support/processes.ts';
 import { project, shot } from './support/projects.ts';
 import { type ChaosStudio, expectQueueIntact, logLines, openChaosStudio } from './support/studio.ts';
@@ -20,6 +25,8 @@ import type { SpawnedFfmpeg } from './support/watching-spawner.ts';
 const SCENARIO = '2 hung ffmpeg';
 /** After the circuit's deadline: the worker's cancel, ffmpeg's SIGKILL and the pool's answer. */
 const HANG_GRACE_MS = 3000;
+/** After the stall window: the watchdog's timer, ffmpeg's SIGKILL and fluent's report of its exit. */
+const STALL_GRACE_MS = 2000;
 
 let chaos: ChaosStudio | undefined;
 afterEach(async () => {
@@ -34,9 +41,10 @@ async function goneAfter(spawned: SpawnedFfmpeg, startedAt: number, limitMs: num
 }
 
 describe('chaos 2: a hung ffmpeg', () => {
-  it('frozen mid-interpolation (SIGSTOP): the timeout kills it, counts a timeout, and the retry completes the shot', async () => {
-    const TIMEOUT_MS = 4000;
-    chaos = await openChaosStudio({ scenario: SCENARIO });
+  it('frozen mid-interpolation (SIGSTOP): the stall watchdog kills it long before its deadline, counts a failure, and the retry completes the shot', async () => {
+    const STALL_MS = 2000;
+    const TIMEOUT_MS = 15_000;
+    chaos = await openChaosStudio({ scenario: SCENARIO, spawner: (env) => new StallWindowSpawner(new NodeWorkerSpawner({ env }), STALL_MS) });
     await chaos.send({ type: 'configureCircuit', circuit: 'video_interpolation', patch: { timeoutMs: TIMEOUT_MS } });
     const shots = [shot('frozen', { duration: 2, fps: 24, width: 320, height: 180 })];
     const [job] = (await chaos.send({ type: 'enqueue', project: project('frozen', shots) })) as Job[];
@@ -44,18 +52,25 @@ describe('chaos 2: a hung ffmpeg', () => {
     const startedAt = monotonic();
     signal(hung.pid, 'SIGSTOP');
 
-    const ms = await goneAfter(hung, startedAt, TIMEOUT_MS + HANG_GRACE_MS + 5000);
-    withinBound(SCENARIO, `SIGSTOPped ffmpeg gone (timeout ${TIMEOUT_MS} ms)`, ms, TIMEOUT_MS + HANG_GRACE_MS);
-    // Timed from the ffmpeg's start, which comes a little after the circuit's call began.
-    expect(ms, 'not ended long before its timeout').toBeGreaterThanOrEqual(TIMEOUT_MS / 2);
-    await waitFor(() => logLines(chaos!.events).find((l) => /interpolation attempt 1 failed \(timeout\)/.test(l)), 2000, 'the timeout was reported');
+    const ms = await goneAfter(hung, startedAt, TIMEOUT_MS + HANG_GRACE_MS);
+    withinBound(SCENARIO, `SIGSTOPped ffmpeg gone by stall (window ${STALL_MS} ms, deadline ${TIMEOUT_MS} ms)`, ms, STALL_MS + STALL_GRACE_MS);
+    // Frozen at its start, so a whole window passes first (the window counts from ffmpeg's start).
+    expect(ms, 'not ended before its stall window').toBeGreaterThanOrEqual(STALL_MS - 250);
+    const failed = await waitFor(() => logLines(chaos!.events).find((l) => /interpolation attempt 1 failed \(stalled\)/.test(l)), 2000, 'the stall was reported');
+    expect(failed).toMatch(/ffmpeg made no progress for [\d.]+ s \(frame \d+ of 48\): killed as hung/);
 
     await chaos.waitSettled([job!.id], 60_000);
     expectQueueIntact(chaos, [job!], shots, ['done']);
+    // The trace keeps the stalled attempt, with the killed ffmpeg's log tail, then the retry that worked.
+    const trace = chaos.studio.queue.getTrace(job!.id) as { attempts: { stage: string; outcome: string; error?: string; ffmpegLog?: unknown[] }[] };
+    const interpolation = trace.attempts.filter((a) => a.stage === 'interpolation');
+    expect(interpolation).toMatchObject([{ outcome: 'failed', error: expect.stringMatching(/killed as hung/) }, { outcome: 'ok' }]);
+    expect(interpolation[0]!.ffmpegLog).toHaveLength(1);
     const stats = chaos.studio.circuitStats();
-    expect(stats.video_interpolation).toMatchObject({ state: 'closed', stats: { total_requests: 2, failed_requests: 1, successful_requests: 1, timeouts: 1 } });
+    // A failure of the stage, not a timeout: the deadline never came.
+    expect(stats.video_interpolation).toMatchObject({ state: 'closed', stats: { total_requests: 2, failed_requests: 1, successful_requests: 1, timeouts: 0 } });
     expect(stats.error_retry).toMatchObject({ stats: { successful_requests: 1, failed_requests: 0 } });
-    // The worker itself was fine: it killed its ffmpeg when told, and was kept.
+    // The worker itself was fine: its watchdog killed its ffmpeg, and it was kept.
     expect(chaos.spawner.workers.filter((w) => w.exit !== undefined)).toEqual([]);
     await chaos.close();
   });
@@ -74,7 +89,7 @@ describe('chaos 2: a hung ffmpeg', () => {
     await chaos.send({ type: 'pauseQueue' });
     const [job] = (await chaos.send({ type: 'enqueue', projectPath: join(folder, 'project.json') })) as Job[];
     rmSync(image);
-    expect(spawnSync('mkfifo', [image]).status).toBe(0);
+    makeFifo(image);
 
     const attempts: number[] = [];
     const watchAll = (async () => {

@@ -17,6 +17,8 @@ export interface StageContext {
   onSpawn?(pid: number): void;
   /** Called with each ffmpeg run's log tail once that run has ended, whatever its outcome. */
   onFfmpegLog?(log: FfmpegRunLog): void;
+  /** The stall window for every ffmpeg run of the task (see FfmpegRunOptions.stallMs); none when undefined. */
+  stallMs?: number;
 }
 
 /** Runs options that hand a run's log tail to the stage context, labelled with its step. */
@@ -91,7 +93,9 @@ export function requireFile(path: string, stage: StageName, what: string): void 
 /**
  * Chaos drills make ffmpeg itself misbehave, so a drill exercises the real failure paths:
  * - fail: an option ffmpeg does not know, so ffmpeg exits non-zero with its own message;
- * - hang: a realtime null source with no end, which only an abort stops;
+ * - hang: a realtime null source with no end, which only an abort stops. It is not a stall: it
+ *   makes a frame a second, so the stall watchdog leaves it be and it ends at its deadline (a
+ *   frozen or blocked ffmpeg, which the watchdog does end, is drilled by the chaos tests);
  * - slow: the real work, with every input read at its native rate (-re) and a -vf chain held
  *   to real time too (a still image is read once and looped inside the graph, so -re alone
  *   would not slow it).
@@ -127,6 +131,7 @@ export async function runStageFfmpeg(
     expectedFrames: chaos === 'hang' ? undefined : options.expectedFrames,
     durationS: chaos === 'hang' ? undefined : options.durationS,
     onSpawn: ctx.onSpawn,
+    stallMs: ctx.stallMs,
     onProgress: ctx.onProgress && ((p) => ctx.onProgress?.({ percent: lo + ((hi - lo) * p.percent) / 100, frames: p.frames })),
     // A drilled run's log is the drill's own command (a hang's null source, a fail's bad option): label it so.
     ...logTo(ctx, chaos && chaos !== 'crash' ? `${options.step ?? spec.stage} [chaos: ${chaos}]` : (options.step ?? spec.stage)),

@@ -88,6 +88,7 @@ export async function runExport(task: ExportTask, ctx: StageContext): Promise<St
       signal: ctx.signal,
       expectedFrames: task.frames,
       onSpawn: ctx.onSpawn,
+      stallMs: ctx.stallMs,
       onProgress: ctx.onProgress && ((p) => ctx.onProgress?.({ percent: 80 + p.percent / 5, frames: p.frames })),
       ...logTo(ctx, 'quality'),
     });
