@@ -32,13 +32,14 @@ export function sourceGridStep(sourceFps: number, fps: number): number {
 
 /**
  * Source frames of context an interpolation chunk reads on each side of the ones its output needs.
- * Measured by chunking seven 320x180 sources (zoom, pan, cut, dissolve, testsrc2, life) every 12
- * output frames and comparing with an unchunked run frame by frame (SSIM on lossless files):
- * - optical_flow (minterpolate mci): 0 frames fails (worst frame 0.35); from 1 frame every frame
+ * Measured by chunking seven 320x180 sources (two zooms, testsrc2, a pan, a cut, a dissolve, life) every 12
+ * output frames and comparing with the same sources retimed in one piece, frame by frame (SSIM on
+ * lossless files; docs/CHUNKS.md):
+ * - optical_flow (minterpolate mci): 0 frames fails (worst frame 0.71); from 1 frame every frame
  *   scored ≥ 0.9945 (1, 2 and 4 alike: the motion search starts from the previous pair's vectors,
- *   so the chunk's first frames differ slightly whatever the context); 6 was exact (≥ 0.99998).
+ *   so a chunk's first frames differ slightly whatever the context); 6 was exact (≥ 0.99995).
  *   1 is the structural minimum (the interpolated pair's outer neighbours); 2 adds a frame of margin.
- * - blend (minterpolate blend): 0 frames fails (0.35); 1 is exact.
+ * - blend (minterpolate blend): 0 frames fails (0.87); 1 is exact.
  * - crossfade (framerate) and duplicate (fps): exact with 0 on a steady source. Both get 1 all the
  *   same: the join can have a hole where a transition ends (join-source.ts), which every retime
  *   fills from the frame before it, and a chunk starting in the hole must have that frame.

@@ -41,9 +41,7 @@ beforeAll(async () => {
   );
 }, SLOW);
 
-afterAll(() => {
-  if (!process.env.CHUNKS_DEBUG) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function shotTask(method: InterpolationMethod, fps: number, transition: InterpolationTask['transition']): InterpolationTask {
   const overlap = transition === 'cut' ? 0 : 0.5;
@@ -91,7 +89,6 @@ async function expectSameFrames(task: InterpolationTask, tag: string): Promise<{
   const ssim = await ssimPerFrame(dir, output, task.output);
   expect(ssim).toHaveLength(task.frames);
   const worst = Math.min(...ssim);
-  if (process.env.CHUNKS_DEBUG) console.log(tag, edges, ssim.map((v) => v.toFixed(3)).join(' '));
   expect(worst, `${tag}: worst frame ${ssim.indexOf(worst)} of ${ssim.length}`).toBeGreaterThanOrEqual(0.99);
   expect(edges.length).toBeGreaterThanOrEqual(2);
   return { ssim, edges };
