@@ -111,6 +111,16 @@ describe('chunk planner', () => {
     for (const chunk of grown) expect(chunk.expectedSeconds * 3 * 1000).toBeLessThanOrEqual(120_000);
   });
 
+  it('keeps every interpolation chunk long enough to reach back before the retime stops at the end', () => {
+    // minterpolate stops a source frame or two before its input ends: a chunk of only the last
+    // output frames would have nothing real to keep. 12 → 24 fps: at least 3 source frames' worth.
+    for (const frames of [288, 289, 290, 20, 7]) {
+      const chunks = plan(opticalFlow(frames), { ...INTERPOLATION_LIMITS, secondsPerMpf: 2.5 });
+      expectTiling(chunks, frames, 3);
+      for (const chunk of chunks) expect(chunk.end - chunk.start, `${frames} frames: chunk ${chunk.index}`).toBeGreaterThanOrEqual(Math.min(frames, 7));
+    }
+  });
+
   it('gives every chunk a stall window within its deadline, and a longer wait for the first frame', () => {
     for (const chunk of plan(opticalFlow(), INTERPOLATION_LIMITS)) {
       expect(chunk.stallMs).toBeGreaterThanOrEqual(10_000);
