@@ -66,4 +66,15 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   ) STRICT;
   `,
+  // 2: the throughput each (stage, method, quality) runs at on this machine, learned from finished
+  // chunks, and an operator's pinned figure that overrides it (engine/chunks/throughput-learner.ts).
+  `
+  CREATE TABLE throughput (
+    key             TEXT    PRIMARY KEY NOT NULL,
+    seconds_per_mpf REAL    NOT NULL CHECK (seconds_per_mpf > 0),
+    samples         INTEGER NOT NULL CHECK (samples >= 0),
+    pinned          REAL    CHECK (pinned IS NULL OR pinned > 0),
+    updated_at      INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
