@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHUNK_CONTAINER, concatJoinArgs, concatList, exportChunkArgs } from '../../../src-main/engine/chunks/export-chunk.ts';
 import { planChunks, type Chunk } from '../../../src-main/engine/chunks/planner.ts';
-import { probe } from '../../../src-main/engine/ffmpeg.ts';
+import { probe } from '../../../src-main/engine/ffprobe.ts';
 import type { ExportFormat } from '../../../src-main/engine/model.ts';
 import { exportEncodeSpec, verificationProblems } from '../../../src-main/engine/stages/export.ts';
 import { frameSpec } from '../../../src-main/engine/stages/frame.ts';

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { specToArgs, type FfmpegSpec } from '../../../src-main/engine/ffmpeg.ts';
+import { specToArgs, type FfmpegSpec } from '../../../src-main/engine/ffmpeg-spec.ts';
 import { exportEncodeSpec } from '../../../src-main/engine/stages/export.ts';
 import type { ExportTask } from '../../../src-main/engine/tasks.ts';
 

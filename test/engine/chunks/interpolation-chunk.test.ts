@@ -7,7 +7,7 @@ import { concatJoinArgs, concatList } from '../../../src-main/engine/chunks/expo
 import { interpolationChunkArgs, retimeFilter } from '../../../src-main/engine/chunks/interpolation-chunk.ts';
 import { joinGraph, joinSourceArgs, retimeTimeBase } from '../../../src-main/engine/chunks/join-source.ts';
 import { planChunks } from '../../../src-main/engine/chunks/planner.ts';
-import { probe } from '../../../src-main/engine/ffmpeg.ts';
+import { probe } from '../../../src-main/engine/ffprobe.ts';
 import type { InterpolationMethod } from '../../../src-main/engine/model.ts';
 import { frameSpec } from '../../../src-main/engine/stages/frame.ts';
 import { interpolationGraph, interpolationSpec } from '../../../src-main/engine/stages/interpolate.ts';
