@@ -98,10 +98,12 @@ export class CallTally {
     const elapsedMs = now - call.startedAt;
     const threshold = outcome === 'timeout' ? null : slowThresholdMs(config, call.expectedMs);
     const slow = threshold !== null && elapsedMs > threshold;
-    if (slow) {
-      if (outcome === 'ok') this.slowSuccesses++;
-      else this.slowFailures++;
-      this.window.count(now, 'slow');
+    if (slow && outcome === 'ok') {
+      this.slowSuccesses++;
+      this.window.count(now, 'slowSuccesses');
+    } else if (slow) {
+      this.slowFailures++;
+      this.window.count(now, 'slowFailures');
     }
     this.recent.record(now, elapsedMs, call.timeoutMs, call.expectedMs, slow && outcome === 'ok' ? 'slow' : outcome);
     return slow ? threshold : null;
@@ -113,8 +115,9 @@ export class CallTally {
     const completed = this.successes + this.failures;
     const [p50, p95, p99] = this.window.percentiles(now, [0.5, 0.95, 0.99]);
     const cfg = machine.config;
-    const window = this.window.totals(now);
+    const { slowSuccesses, slowFailures, ...window } = this.window.totals(now);
     const windowCalls = window.successes + window.failures;
+    const windowSlow = slowSuccesses + slowFailures;
     return {
       name: machine.name,
       state: machine.state,
@@ -144,11 +147,11 @@ export class CallTally {
         stale_results: this.stale,
         call_seconds_total: { successful: this.successMs / 1000, failed: this.failureMs / 1000 },
         latency_ms: { p50: micros(p50), p95: micros(p95), p99: micros(p99), window_seconds: this.window.windowMs / 1000 },
-        window: { seconds: this.window.windowMs / 1000, ...window },
+        window: { seconds: this.window.windowMs / 1000, ...window, slow: windowSlow, slow_successes: slowSuccesses, slow_failures: slowFailures },
         slow_calls: this.slowSuccesses + this.slowFailures,
         slow_successful_calls: this.slowSuccesses,
         slow_failed_calls: this.slowFailures,
-        slow_call_rate_percent: windowCalls === 0 ? null : percent(window.slow, windowCalls),
+        slow_call_rate_percent: windowCalls === 0 ? null : percent(windowSlow, windowCalls),
         recent_calls: this.recent.list((mono) => wall - (now - mono)),
         headroom: this.recent.headroom(),
       },

@@ -105,7 +105,17 @@ export interface CircuitStats {
     /** Summed durations of completed calls, seconds, by outcome. */
     call_seconds_total: { successful: number; failed: number };
     latency_ms: { p50: number | null; p95: number | null; p99: number | null; window_seconds: number };
-    window: { seconds: number; successes: number; failures: number; rejected: number; timeouts: number; slow: number };
+    window: {
+      seconds: number;
+      successes: number;
+      failures: number;
+      rejected: number;
+      timeouts: number;
+      /** Slow calls, all and by outcome; each is also among the successes or failures. */
+      slow: number;
+      slow_successes: number;
+      slow_failures: number;
+    };
     /** Calls that ended (not by timeout) slower than expected × slowCallFactor, or than slowCallDurationMs. */
     slow_calls: number;
     slow_successful_calls: number;

@@ -25,7 +25,7 @@ describe('slow calls, by expected time', () => {
     await callTaking(h, 25, { expectedMs: 10 });
     const s = h.breaker.stats().stats;
     expect(s).toMatchObject({ successful_requests: 3, failed_requests: 0, slow_calls: 1, slow_successful_calls: 1, slow_failed_calls: 0 });
-    expect(s.window).toMatchObject({ successes: 3, slow: 1 });
+    expect(s.window).toMatchObject({ successes: 3, slow: 1, slow_successes: 1, slow_failures: 0 });
     expect(s.slow_call_rate_percent).toBe(33.33);
     expect(slowEvents(h.events)).toEqual([
       { type: 'slow_call', circuit: 'test_circuit', durationMs: 25, expectedMs: 10, thresholdMs: 20, at: h.scheduler.wallNow() },
@@ -52,6 +52,7 @@ describe('slow calls, by expected time', () => {
     const s = h.breaker.stats().stats;
     expect(s).toMatchObject({ failed_requests: 1, slow_calls: 1, slow_successful_calls: 0, slow_failed_calls: 1 });
     expect(s.recent_calls.at(-1)).toMatchObject({ outcome: 'failed', elapsed_ms: 40, expected_ms: 10 });
+    expect(s.window).toMatchObject({ failures: 1, slow: 1, slow_successes: 0, slow_failures: 1 });
     expect(slowEvents(h.events)).toHaveLength(1);
   });
 
