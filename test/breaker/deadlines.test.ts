@@ -122,4 +122,23 @@ describe('one sweep for calls whose deadlines are not in start order', () => {
     expect(scheduler.pending()).toBe(0);
     expect(breaker.stats().stats.abandoned).toBe(0);
   });
+
+  it('holds no more scheduler entries when every new call has a shorter deadline than the last', async () => {
+    const { breaker, scheduler } = makeBreaker({ timeoutMs: 20_000, maxConcurrent: 20_000, failureThreshold: 20_000 });
+    const calls: { timeoutMs: number; seen: { abortedAt: number | null } }[] = [];
+    let most = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const { op, seen } = watched(scheduler);
+      const timeoutMs = 15_000 - i;
+      calls.push({ timeoutMs, seen });
+      outcome(breaker.execute(op, { timeoutMs }));
+      most = Math.max(most, scheduler.held());
+    }
+    expect(scheduler.pending()).toBe(1);
+    expect(most).toBeLessThan(200);
+    scheduler.advance(15_000);
+    await flush();
+    for (const call of calls) expect(call.seen.abortedAt).toBe(call.timeoutMs);
+    expect(breaker.stats().stats).toMatchObject({ timeouts: 10_000, concurrent_requests: 0 });
+  });
 });
