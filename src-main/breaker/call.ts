@@ -9,7 +9,7 @@ export class Call implements CallContext {
   readonly generation: number;
   readonly startedAt: number;
   readonly deadline: number;
-  /** This call's deadline, relative: its own timeoutMs when smaller than the circuit's. */
+  /** This call's time allowed: the smaller of its own timeoutMs and the circuit's. */
   readonly timeoutMs: number;
   /** How long its work was expected to take, or null: what "slow" is measured against. */
   readonly expectedMs: number | null;

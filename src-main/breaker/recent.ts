@@ -71,14 +71,14 @@ export class RecentCalls {
     if (this.filled < this.capacity) this.filled++;
   }
 
-  /** Oldest first; `toWall` turns a monotonic time into wall-clock epoch ms. */
+  /** Oldest first, elapsed to the µs; `toWall` turns a monotonic time into wall-clock epoch ms. */
   list(toWall: (mono: number) => number): RecentCall[] {
     const out: RecentCall[] = [];
     this.each((i) => {
       const expected = this.expected[i]!;
       out.push({
         at: toWall(this.endedAt[i]!) / 1000,
-        elapsed_ms: this.elapsed[i]!,
+        elapsed_ms: Math.round(this.elapsed[i]! * 1000) / 1000,
         deadline_ms: this.deadline[i]!,
         expected_ms: Number.isNaN(expected) ? null : expected,
         outcome: OUTCOMES[this.outcome[i]!]!,

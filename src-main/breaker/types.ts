@@ -67,7 +67,7 @@ export interface RecentCall {
   /** The deadline it ran under: its own timeoutMs or the circuit's, whichever was smaller. */
   deadline_ms: number;
   expected_ms: number | null;
-  /** Worst first: a timeout, else a failure, else slow (a slow success), else ok. */
+  /** 'slow' is a slow success; a slow failure is 'failed' (and counted in slow_failed_calls). */
   outcome: 'ok' | 'failed' | 'timeout' | 'slow';
 }
 
