@@ -1,12 +1,13 @@
 /**
  * One circuit's state machine: admission, outcomes, transitions. What it counts for reports is in
- * tally.ts; its in-flight calls and their deadlines are in inflight.ts.
+ * tally.ts (slow calls and deadline headroom: recent.ts); its in-flight calls' deadlines, inflight.ts.
  */
 import { Call } from './call.ts';
 import { type CircuitBreakerConfig, normalizeConfig, parsePatch, snapshotEquals } from './config.ts';
 import { TypedEmitter } from './emitter.ts';
 import { CircuitBreakerError, CircuitTimeoutError, EmergencyStopError } from './errors.ts';
 import { InflightCalls } from './inflight.ts';
+import { callTimeoutMs, expectedMsOf } from './recent.ts';
 import { defaultScheduler, type ScheduledTask, type Scheduler } from './scheduler.ts';
 import { CallTally } from './tally.ts';
 import type { BreakerEvents, CircuitEvent, CircuitState, CircuitStats, ConfigSnapshot, ExecuteOptions, Operation, RejectionReason } from './types.ts';
@@ -96,14 +97,15 @@ export class CircuitBreaker {
   execute<T>(op: Operation<T>, options?: ExecuteOptions): Promise<T> {
     this.tally.total++;
     const now = this.scheduler.now();
-    const rejection = this.admit(now);
+    const rejection = this.admission(now, true);
     if (rejection) return Promise.reject(this.reject(rejection, now));
     if (options?.signal?.aborted) {
       this.tally.canceled++;
       return Promise.reject(options.signal.reason);
     }
 
-    const call = new Call(this.generation, now, this.cfg.timeoutMs, this.current === 'half_open');
+    const timeoutMs = callTimeoutMs(this.cfg.timeoutMs, options?.timeoutMs);
+    const call = new Call(this.generation, now, timeoutMs, expectedMsOf(options?.expectedMs), this.current === 'half_open');
     this.running++;
     if (call.probe) this.probes++;
     this.inflight.add(call, options?.signal);
@@ -178,36 +180,27 @@ export class CircuitBreaker {
    * not move. For callers that queue for a slot, so that their waiting does not show as rejections.
    */
   peekAdmission(): RejectionReason | null {
-    const now = this.scheduler.now();
-    const full = this.running >= this.cfg.maxConcurrent ? 'concurrency_limit' : null;
-    switch (this.current) {
-      case 'forced_open':
-        return 'forced_open';
-      case 'open':
-        return now < this.openedAtMono + this.cfg.recoveryTimeoutMs ? 'open' : full;
-      case 'half_open':
-        return this.probes >= this.cfg.halfOpenMaxProbes ? 'half_open_full' : full;
-      default:
-        return full;
-    }
+    return this.admission(this.scheduler.now(), false);
   }
 
   // ── admission ────────────────────────────────────────────────────────────
 
-  private admit(now: number): RejectionReason | null {
+  /** What a call made now meets. `admitting`: an open circuit past its recovery time moves to half_open. */
+  private admission(now: number, admitting: boolean): RejectionReason | null {
+    const full = this.running >= this.cfg.maxConcurrent ? 'concurrency_limit' : null;
     switch (this.current) {
       case 'forced_open':
         return 'forced_open';
       case 'open':
         // The scheduler moves us on at the recovery time; this covers a timer that runs late.
         if (now < this.openedAtMono + this.cfg.recoveryTimeoutMs) return 'open';
+        if (!admitting) return full;
         this.transition('half_open', 'recovery timeout elapsed');
-        return this.admit(now);
+        return this.admission(now, true);
       case 'half_open':
-        if (this.probes >= this.cfg.halfOpenMaxProbes) return 'half_open_full';
-        return this.running >= this.cfg.maxConcurrent ? 'concurrency_limit' : null;
+        return this.probes >= this.cfg.halfOpenMaxProbes ? 'half_open_full' : full;
       default:
-        return this.running >= this.cfg.maxConcurrent ? 'concurrency_limit' : null;
+        return full;
     }
   }
 
@@ -249,7 +242,9 @@ export class CircuitBreaker {
 
   private recordSuccess(call: Call, durationMs: number, now: number): void {
     this.tally.success(now, durationMs);
+    const slowPast = this.tally.ended(now, call, this.cfg, 'ok');
     if (this.wants('success')) this.emit('success', { circuit: this.name, durationMs, at: this.scheduler.wallNow() });
+    if (slowPast !== null) this.emitSlow(call, durationMs, slowPast);
     if (call.generation !== this.generation) {
       this.tally.stale++;
       return;
@@ -263,7 +258,9 @@ export class CircuitBreaker {
 
   private recordFailure(call: Call, durationMs: number, error: unknown, timedOut: boolean, now: number): void {
     this.tally.failure(now, durationMs);
+    const slowPast = this.tally.ended(now, call, this.cfg, timedOut ? 'timeout' : 'failed');
     if (this.wants('failure')) this.emit('failure', { circuit: this.name, error, durationMs, timedOut, at: this.scheduler.wallNow() });
+    if (slowPast !== null) this.emitSlow(call, durationMs, slowPast);
     if (call.generation !== this.generation) {
       this.tally.stale++;
       return;
@@ -275,6 +272,12 @@ export class CircuitBreaker {
     else if (this.current === 'closed' && this.consecutiveFailures >= this.cfg.failureThreshold) {
       this.transition('open', `${this.consecutiveFailures} consecutive failures (last: ${what})`);
     }
+  }
+
+  /** A slow call is reported besides its success or failure, never instead of it. */
+  private emitSlow(call: Call, durationMs: number, thresholdMs: number): void {
+    if (!this.wants('slow_call')) return;
+    this.emit('slow_call', { circuit: this.name, durationMs, expectedMs: call.expectedMs, thresholdMs, at: this.scheduler.wallNow() });
   }
 
   private release(call: Call): void {

@@ -9,7 +9,10 @@ export class Call implements CallContext {
   readonly generation: number;
   readonly startedAt: number;
   readonly deadline: number;
+  /** This call's time allowed: the smaller of its own timeoutMs and the circuit's. */
   readonly timeoutMs: number;
+  /** How long its work was expected to take, or null: what "slow" is measured against. */
+  readonly expectedMs: number | null;
   /** Admitted as a half-open probe: counts against halfOpenMaxProbes while its generation lasts. */
   readonly probe: boolean;
 
@@ -34,10 +37,11 @@ export class Call implements CallContext {
   private abortReason: unknown;
   private aborted = false;
 
-  constructor(generation: number, startedAt: number, timeoutMs: number, probe: boolean) {
+  constructor(generation: number, startedAt: number, timeoutMs: number, expectedMs: number | null, probe: boolean) {
     this.generation = generation;
     this.startedAt = startedAt;
     this.timeoutMs = timeoutMs;
+    this.expectedMs = expectedMs;
     this.deadline = startedAt + timeoutMs;
     this.probe = probe;
   }

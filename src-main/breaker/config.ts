@@ -16,6 +16,13 @@ export interface CircuitBreakerConfig {
   halfOpenMaxProbes?: number;
   /** After an abort, how long work that ignores its signal may keep its slot. Default 5000. */
   abandonAfterMs?: number;
+  /** A call slower than its expectedMs × this is counted slow (never failed). At least 1; default 2. */
+  slowCallFactor?: number;
+  /**
+   * A call given no expectedMs is slow past this. Default null: such a call is never slow, since
+   * "slower than expected" needs an expectation; its headroom (elapsed / deadline) still shows.
+   */
+  slowCallDurationMs?: number | null;
   /** Which errors count against the circuit. Default: all. Return false for cancellation, invalid input. */
   isFailure?: (error: unknown) => boolean;
 }
@@ -30,7 +37,10 @@ const millis = (what: string) =>
     // Node's timers cannot wait longer than 2^31-1 ms (about 24.8 days).
     .max(2_147_483_647, `${what} must be at most 2147483647 ms (about 24.8 days)`);
 
-/** Each numeric field, checked on its own and without a default, so that a patch of them fills in nothing. */
+/**
+ * Each numeric field, checked on its own and without a default, so that a patch of them fills in
+ * nothing. slowCallDurationMs may be null (no threshold), also in a patch, to remove one.
+ */
 const numericFields = {
   failureThreshold: count('failureThreshold'),
   recoveryTimeoutMs: millis('recoveryTimeoutMs'),
@@ -39,6 +49,11 @@ const numericFields = {
   maxConcurrent: count('maxConcurrent'),
   halfOpenMaxProbes: count('halfOpenMaxProbes'),
   abandonAfterMs: millis('abandonAfterMs'),
+  slowCallFactor: z
+    .number({ error: 'slowCallFactor must be a number (how many times the expected time a call may take before it counts as slow)' })
+    .min(1, 'slowCallFactor must be at least 1: a call is slow only when slower than expected')
+    .max(1000, 'slowCallFactor must be at most 1000'),
+  slowCallDurationMs: millis('slowCallDurationMs').nullable(),
 };
 
 /** The numeric fields, validated; `isFailure` is checked separately since it is code, not data. */
@@ -47,6 +62,8 @@ export const ConfigSnapshotSchema = z
     ...numericFields,
     halfOpenMaxProbes: numericFields.halfOpenMaxProbes.default(1),
     abandonAfterMs: numericFields.abandonAfterMs.default(5000),
+    slowCallFactor: numericFields.slowCallFactor.default(2),
+    slowCallDurationMs: numericFields.slowCallDurationMs.default(null),
   })
   .strict();
 

@@ -2,6 +2,11 @@
  * The calls a breaker has admitted and not yet seen end, and their deadlines: one sweep per breaker
  * on the shared scheduler, at the earliest deadline, instead of a timer per call. The breaker keeps
  * the slots and the counts; this list tells it when a call times out, is canceled or is abandoned.
+ *
+ * The list is in start order. With per-call deadlines that is not deadline order (a later call may
+ * have a shorter deadline), so nothing here relies on it: a call whose deadline comes before the
+ * armed sweep moves the sweep forward, and each sweep walks the whole list and re-arms at the
+ * smallest deadline left. The common case, a deadline after the armed sweep, costs one comparison.
  */
 import { type Call, CallList } from './call.ts';
 import type { ScheduledTask, Scheduler } from './scheduler.ts';

@@ -21,22 +21,37 @@ export interface ScheduledTask {
 
 class Entry implements ScheduledTask {
   cancelled = false;
+  /** In the heap and not yet run: only then does cancelling it leave an entry behind. */
+  queued = false;
   readonly at: number;
   readonly task: () => void;
   readonly seq: number;
-  constructor(at: number, task: () => void, seq: number) {
+  private readonly heap: EntryHeap;
+  constructor(at: number, task: () => void, seq: number, heap: EntryHeap) {
     this.at = at;
     this.task = task;
     this.seq = seq;
+    this.heap = heap;
   }
   cancel(): void {
+    if (this.cancelled) return;
     this.cancelled = true;
+    if (this.queued) this.heap.noteCancelled();
   }
 }
 
-/** A binary min-heap ordered by time, then by insertion so that equal times run in order. */
+/** Cancelled entries tolerated before a compaction is considered. */
+const COMPACT_AFTER = 64;
+
+/**
+ * A binary min-heap ordered by time, then by insertion so that equal times run in order.
+ * A cancelled entry stays in place until it reaches the top; when cancelled entries are most of the
+ * heap they are dropped all at once. A breaker whose calls keep bringing its sweep forward (each with
+ * a shorter deadline than the last) cancels a task per call, and must not grow the heap by one each.
+ */
 class EntryHeap {
-  private readonly items: Entry[] = [];
+  private items: Entry[] = [];
+  private cancelled = 0;
   get size(): number {
     return this.items.length;
   }
@@ -45,6 +60,7 @@ class EntryHeap {
   }
   push(entry: Entry): void {
     const items = this.items;
+    entry.queued = true;
     items.push(entry);
     let i = items.length - 1;
     while (i > 0) {
@@ -60,22 +76,41 @@ class EntryHeap {
     const last = items.pop();
     if (items.length && last) {
       items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < items.length && before(items[l]!, items[m]!)) m = l;
-        if (r < items.length && before(items[r]!, items[m]!)) m = r;
-        if (m === i) break;
-        [items[i], items[m]] = [items[m]!, items[i]!];
-        i = m;
-      }
+      this.siftDown(0);
+    }
+    if (top) {
+      top.queued = false;
+      if (top.cancelled) this.cancelled--;
     }
     return top;
   }
+  noteCancelled(): void {
+    this.cancelled++;
+    if (this.cancelled > COMPACT_AFTER && this.cancelled * 2 > this.items.length) this.compact();
+  }
   live(): number {
-    return this.items.reduce((n, e) => (e.cancelled ? n : n + 1), 0);
+    return this.items.length - this.cancelled;
+  }
+  /** Drops every cancelled entry and restores the heap order; the earliest live entry stays on top. */
+  private compact(): void {
+    for (const e of this.items) if (e.cancelled) e.queued = false;
+    this.items = this.items.filter((e) => !e.cancelled);
+    this.cancelled = 0;
+    for (let i = (this.items.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+  private siftDown(from: number): void {
+    const items = this.items;
+    let i = from;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < items.length && before(items[l]!, items[m]!)) m = l;
+      if (r < items.length && before(items[r]!, items[m]!)) m = r;
+      if (m === i) return;
+      [items[i], items[m]] = [items[m]!, items[i]!];
+      i = m;
+    }
   }
   /** Drops cancelled entries from the top, so peek() is a live one. */
   prune(): void {
@@ -93,7 +128,7 @@ abstract class HeapScheduler implements Scheduler {
   protected abstract rearm(): void;
 
   schedule(at: number, task: () => void): ScheduledTask {
-    const entry = new Entry(at, task, this.seq++);
+    const entry = new Entry(at, task, this.seq++, this.heap);
     const previousTop = this.heap.peek();
     this.heap.push(entry);
     if (this.heap.peek() !== previousTop) this.rearm();
@@ -119,6 +154,11 @@ abstract class HeapScheduler implements Scheduler {
   /** Live entries waiting; for tests and diagnostics. */
   pending(): number {
     return this.heap.live();
+  }
+
+  /** Entries held, cancelled ones not yet dropped included: what the heap costs in memory. */
+  held(): number {
+    return this.heap.size;
   }
 }
 

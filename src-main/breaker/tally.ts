@@ -4,6 +4,8 @@
  * moving a circuit.
  */
 import type { CircuitState, CircuitStats, ConfigSnapshot } from './types.ts';
+import type { Call } from './call.ts';
+import { RecentCalls, slowThresholdMs } from './recent.ts';
 import { RollingWindow } from './window.ts';
 
 /** The part of a breaker's state machine that its report shows. */
@@ -22,7 +24,12 @@ export interface MachineView {
   openedAtMono: number;
 }
 
+/** What the report needs of an ended call. */
+type EndedCall = Pick<Call, 'startedAt' | 'timeoutMs' | 'expectedMs'>;
+
 const seconds = (ms: number | null) => (ms === null ? null : ms / 1000);
+/** A share in percent, to two decimals. */
+const percent = (part: number, whole: number) => Math.round((part / whole) * 10_000) / 100;
 const micros = (ms: number | null | undefined) => (ms == null ? null : Math.round(ms * 1000) / 1000);
 
 export class CallTally {
@@ -35,10 +42,13 @@ export class CallTally {
   canceled = 0;
   ignored = 0;
   stale = 0;
+  slowSuccesses = 0;
+  slowFailures = 0;
   /** Summed durations of successful and failed calls, ms: Prometheus-style _sum alongside the counts. */
   private successMs = 0;
   private failureMs = 0;
   private readonly window: RollingWindow;
+  private readonly recent = new RecentCalls();
   /** Monotonic times, turned into wall-clock times only when reported: one clock read per call saved. */
   private lastFailureMono: number | null = null;
   private lastSuccessMono: number | null = null;
@@ -78,12 +88,36 @@ export class CallTally {
     this.window.recordLatency(now, durationMs);
   }
 
+  /**
+   * A call whose outcome counts has ended (success, failure or timeout): kept in the headroom ring,
+   * and counted slow when it ran past its threshold without timing out (a timeout is a failure
+   * already). A slow failure stays 'failed' in the ring; 'slow' there is a slow success.
+   * Returns the threshold the call passed when it was slow, else null.
+   */
+  ended(now: number, call: EndedCall, config: ConfigSnapshot, outcome: 'ok' | 'failed' | 'timeout'): number | null {
+    const elapsedMs = now - call.startedAt;
+    const threshold = outcome === 'timeout' ? null : slowThresholdMs(config, call.expectedMs);
+    const slow = threshold !== null && elapsedMs > threshold;
+    if (slow && outcome === 'ok') {
+      this.slowSuccesses++;
+      this.window.count(now, 'slowSuccesses');
+    } else if (slow) {
+      this.slowFailures++;
+      this.window.count(now, 'slowFailures');
+    }
+    this.recent.record(now, elapsedMs, call.timeoutMs, call.expectedMs, slow && outcome === 'ok' ? 'slow' : outcome);
+    return slow ? threshold : null;
+  }
+
   /** The brief's shape (name, state, config, stats, timing); times in seconds, wall-clock ones as epoch seconds. */
   report(machine: MachineView, now: number, wall: number): CircuitStats {
     const toWall = (mono: number | null) => (mono === null ? null : wall - (now - mono));
     const completed = this.successes + this.failures;
     const [p50, p95, p99] = this.window.percentiles(now, [0.5, 0.95, 0.99]);
     const cfg = machine.config;
+    const { slowSuccesses, slowFailures, ...window } = this.window.totals(now);
+    const windowCalls = window.successes + window.failures;
+    const windowSlow = slowSuccesses + slowFailures;
     return {
       name: machine.name,
       state: machine.state,
@@ -101,7 +135,7 @@ export class CallTally {
         successful_requests: this.successes,
         failed_requests: this.failures,
         rejected_requests: this.rejected,
-        success_rate_percent: completed === 0 ? null : Math.round((this.successes / completed) * 10_000) / 100,
+        success_rate_percent: completed === 0 ? null : percent(this.successes, completed),
         consecutive_failures: machine.consecutiveFailures,
         consecutive_successes: machine.consecutiveSuccesses,
         state_changes: machine.stateChanges,
@@ -113,7 +147,13 @@ export class CallTally {
         stale_results: this.stale,
         call_seconds_total: { successful: this.successMs / 1000, failed: this.failureMs / 1000 },
         latency_ms: { p50: micros(p50), p95: micros(p95), p99: micros(p99), window_seconds: this.window.windowMs / 1000 },
-        window: { seconds: this.window.windowMs / 1000, ...this.window.totals(now) },
+        window: { seconds: this.window.windowMs / 1000, ...window, slow: windowSlow, slow_successes: slowSuccesses, slow_failures: slowFailures },
+        slow_calls: this.slowSuccesses + this.slowFailures,
+        slow_successful_calls: this.slowSuccesses,
+        slow_failed_calls: this.slowFailures,
+        slow_call_rate_percent: windowCalls === 0 ? null : percent(windowSlow, windowCalls),
+        recent_calls: this.recent.list((mono) => wall - (now - mono)),
+        headroom: this.recent.headroom(),
       },
       timing: {
         last_failure_time: seconds(toWall(this.lastFailureMono)),

@@ -18,6 +18,16 @@ export type Operation<T> = (ctx: CallContext) => T | PromiseLike<T>;
 export interface ExecuteOptions {
   /** The caller's own cancellation: aborting it aborts the operation, and the outcome counts neither way. */
   signal?: AbortSignal;
+  /**
+   * This call's own deadline, from the expected cost of its work. The circuit's `timeoutMs` stays the
+   * hard cap: the deadline is the smaller of the two. Not a positive finite number: the circuit's.
+   */
+  timeoutMs?: number;
+  /**
+   * How long the work is expected to take. A call that ends after more than this × `slowCallFactor`
+   * is counted slow (never failed). Without it, `slowCallDurationMs` decides, when set.
+   */
+  expectedMs?: number;
 }
 
 export interface StateChangeEvent {
@@ -36,6 +46,8 @@ export interface BreakerEvents {
   timeout: { circuit: string; timeoutMs: number; at: number };
   rejected: { circuit: string; reason: RejectionReason; at: number };
   abandoned: { circuit: string; abandonAfterMs: number; at: number };
+  /** A call that ended (not by timeout) after more than `thresholdMs`; its outcome counted as it was. */
+  slow_call: { circuit: string; durationMs: number; expectedMs: number | null; thresholdMs: number; at: number };
   config_change: { circuit: string; from: ConfigSnapshot; to: ConfigSnapshot; at: number };
 }
 
@@ -46,6 +58,18 @@ export type CircuitEvent = { [K in BreakerEventType]: { type: K } & BreakerEvent
 
 /** The numeric part of a config, as echoed in events and settings: what ConfigSnapshotSchema yields. */
 export type ConfigSnapshot = z.infer<typeof ConfigSnapshotSchema>;
+
+/** One ended call, as the deadline-headroom ring keeps it. */
+export interface RecentCall {
+  /** When it ended, wall-clock epoch seconds. */
+  at: number;
+  elapsed_ms: number;
+  /** The deadline it ran under: its own timeoutMs or the circuit's, whichever was smaller. */
+  deadline_ms: number;
+  expected_ms: number | null;
+  /** 'slow' is a slow success; a slow failure is 'failed' (and counted in slow_failed_calls). */
+  outcome: 'ok' | 'failed' | 'timeout' | 'slow';
+}
 
 export interface CircuitStats {
   name: string;
@@ -81,7 +105,27 @@ export interface CircuitStats {
     /** Summed durations of completed calls, seconds, by outcome. */
     call_seconds_total: { successful: number; failed: number };
     latency_ms: { p50: number | null; p95: number | null; p99: number | null; window_seconds: number };
-    window: { seconds: number; successes: number; failures: number; rejected: number; timeouts: number };
+    window: {
+      seconds: number;
+      successes: number;
+      failures: number;
+      rejected: number;
+      timeouts: number;
+      /** Slow calls, all and by outcome; each is also among the successes or failures. */
+      slow: number;
+      slow_successes: number;
+      slow_failures: number;
+    };
+    /** Calls that ended (not by timeout) slower than expected × slowCallFactor, or than slowCallDurationMs. */
+    slow_calls: number;
+    slow_successful_calls: number;
+    slow_failed_calls: number;
+    /** window.slow / (window.successes + window.failures); null while the window holds no calls. */
+    slow_call_rate_percent: number | null;
+    /** The last calls that ended by success, failure or timeout, oldest first; a fixed number is kept. */
+    recent_calls: RecentCall[];
+    /** How close those calls came to their deadlines: ratio = elapsed / deadline, 1 = hit it. */
+    headroom: { worst_ratio: number | null; p95_ratio: number | null; samples: number };
   };
   timing: {
     /** Epoch seconds, or null. */

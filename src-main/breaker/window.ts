@@ -26,6 +26,9 @@ export interface WindowCounts {
   failures: number;
   rejected: number;
   timeouts: number;
+  /** Calls counted slow, by outcome; each is also counted among the successes or failures. */
+  slowSuccesses: number;
+  slowFailures: number;
 }
 
 class Slot implements WindowCounts {
@@ -35,10 +38,12 @@ class Slot implements WindowCounts {
   failures = 0;
   rejected = 0;
   timeouts = 0;
+  slowSuccesses = 0;
+  slowFailures = 0;
   readonly histogram = new Uint32Array(BUCKETS);
   reset(period: number): void {
     this.period = period;
-    this.successes = this.failures = this.rejected = this.timeouts = 0;
+    this.successes = this.failures = this.rejected = this.timeouts = this.slowSuccesses = this.slowFailures = 0;
     this.histogram.fill(0);
   }
 }
@@ -76,12 +81,14 @@ export class RollingWindow {
   }
 
   totals(now: number): WindowCounts {
-    const total: WindowCounts = { successes: 0, failures: 0, rejected: 0, timeouts: 0 };
+    const total: WindowCounts = { successes: 0, failures: 0, rejected: 0, timeouts: 0, slowSuccesses: 0, slowFailures: 0 };
     for (const s of this.live(now)) {
       total.successes += s.successes;
       total.failures += s.failures;
       total.rejected += s.rejected;
       total.timeouts += s.timeouts;
+      total.slowSuccesses += s.slowSuccesses;
+      total.slowFailures += s.slowFailures;
     }
     return total;
   }

@@ -86,6 +86,19 @@ export function createMetricsRegistry(studio: StudioPort): Registry {
       set({ name: c.name, kind: 'failed' }, c.stats.window.failures);
     }),
   );
+  // As resilience4j: the slow calls of the sliding window by outcome, and their share of its calls.
+  gauge('resilience4j_circuitbreaker_slow_calls', 'Calls in the sliding window slower than expected (or than the slow-call threshold), by outcome', ['name', 'kind'], (set) =>
+    eachCircuit((c) => {
+      set({ name: c.name, kind: 'successful' }, c.stats.window.slow_successes);
+      set({ name: c.name, kind: 'failed' }, c.stats.window.slow_failures);
+    }),
+  );
+  gauge('resilience4j_circuitbreaker_slow_call_rate', 'Slow calls in the sliding window, in percent; -1 while the window holds no calls', ['name'], (set) =>
+    eachCircuit((c) => {
+      const { successes, failures, slow } = c.stats.window;
+      set({ name: c.name }, successes + failures === 0 ? -1 : (slow / (successes + failures)) * 100);
+    }),
+  );
   gauge('resilience4j_bulkhead_available_concurrent_calls', 'Concurrency slots free now', ['name'], (set) =>
     eachCircuit((c) => set({ name: c.name }, Math.max(0, c.config.max_concurrent - c.stats.concurrent_requests))),
   );

@@ -46,7 +46,7 @@ export function makeBreaker(config: Partial<CircuitBreakerConfig> = {}) {
   const scheduler = new ManualScheduler();
   const breaker = new CircuitBreaker('test_circuit', { ...BASE, ...config }, { scheduler });
   const events: CircuitEvent[] = [];
-  for (const type of ['state_change', 'success', 'failure', 'timeout', 'rejected', 'abandoned', 'config_change'] as const) {
+  for (const type of ['state_change', 'success', 'failure', 'timeout', 'rejected', 'abandoned', 'config_change', 'slow_call'] as const) {
     breaker.on(type, (payload) => events.push({ type, ...payload } as CircuitEvent));
   }
   const transitions = () =>

@@ -23,6 +23,48 @@ describe('ManualScheduler', () => {
   });
 });
 
+describe('cancelled entries', () => {
+  it('do not pile up when a task keeps being moved earlier, as a sweep is by ever shorter deadlines', () => {
+    const s = new ManualScheduler();
+    let task = s.schedule(1_000_000, () => {});
+    let most = 0;
+    for (let i = 1; i <= 10_000; i++) {
+      task.cancel();
+      task = s.schedule(1_000_000 - i, () => {});
+      most = Math.max(most, s.held());
+    }
+    expect(s.pending()).toBe(1);
+    expect(most).toBeLessThan(200);
+  });
+
+  it('still run in time order, skipping every cancelled one, across compactions', () => {
+    const s = new ManualScheduler();
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const ran: number[] = [];
+    const expected: { at: number; seq: number }[] = [];
+    for (let seq = 0; seq < 2_000; seq++) {
+      const at = Math.floor(random() * 500);
+      const task = s.schedule(at, () => ran.push(seq));
+      if (random() < 0.7) task.cancel();
+      else expected.push({ at, seq });
+    }
+    s.advance(500);
+    expected.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    expect(ran).toEqual(expected.map((e) => e.seq));
+    expect(s.held()).toBe(0);
+  });
+
+  it('are not miscounted when a task that already ran is cancelled', () => {
+    const s = new ManualScheduler();
+    const done = s.schedule(1, () => {});
+    s.advance(1);
+    done.cancel();
+    s.schedule(5, () => {});
+    expect(s.pending()).toBe(1);
+  });
+});
+
 describe('TimerScheduler', () => {
   it('keeps one timer for many open breakers, not one per breaker', async () => {
     const scheduler = new TimerScheduler();

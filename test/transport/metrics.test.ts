@@ -70,6 +70,33 @@ describe('metrics', () => {
     expect(text).not.toContain('resilience4j_circuitbreaker_calls_seconds_sum{name="video_export",kind="ignored"}');
   });
 
+  it('shows slow calls by outcome and the slow-call rate of the window, as resilience4j does', async () => {
+    const { manager, scheduler, studio } = studioWithCircuits();
+    const exportCircuit = manager.getBreaker('video_export');
+    /** A call that takes `ms` on the hand-driven clock, expected to take 10 ms (slow past 20 ms). */
+    const taking = async (ms: number, fails = false) => {
+      let finish!: () => void;
+      const call = exportCircuit.execute(() => new Promise<void>((resolve, reject) => (finish = fails ? () => reject(new Error('x')) : resolve)), { expectedMs: 10 });
+      scheduler.advance(ms);
+      finish();
+      await call.catch(() => {});
+    };
+    await taking(5);
+    await taking(30);
+    await taking(25, true);
+    await taking(15, true);
+    const text = await createMetricsRegistry(studio).metrics();
+    const m = (series: string) => sample(text, series);
+    expect(m('resilience4j_circuitbreaker_slow_calls{name="video_export",kind="successful"}')).toBe(1);
+    expect(m('resilience4j_circuitbreaker_slow_calls{name="video_export",kind="failed"}')).toBe(1);
+    expect(m('resilience4j_circuitbreaker_slow_call_rate{name="video_export"}')).toBe(50);
+    expect(m('resilience4j_circuitbreaker_slow_call_rate{name="video_interpolation"}')).toBe(-1);
+    expect(m('resilience4j_circuitbreaker_slow_calls{name="video_interpolation",kind="failed"}')).toBe(0);
+    expect(text).toMatch(/^# TYPE resilience4j_circuitbreaker_slow_calls gauge$/m);
+    // Slow is counted, not failed: the failure rate sees only the two failures.
+    expect(m('resilience4j_circuitbreaker_failure_rate{name="video_export"}')).toBe(50);
+  });
+
   it('reads the studio afresh on each scrape: a forced-open circuit shows at once', async () => {
     const { manager, studio } = studioWithCircuits();
     const registry = createMetricsRegistry(studio);

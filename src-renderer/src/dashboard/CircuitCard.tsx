@@ -1,6 +1,7 @@
 import { memo, useSyncExternalStore } from 'react';
 import type { CircuitStats } from '../../../src-preload/contract.ts';
 import { Gauge, type Tone } from './Gauge.tsx';
+import { headroomReading, type Reading, slowCallsReading } from './headroom.ts';
 import { Sparkline } from './Sparkline.tsx';
 import { useStudio } from '../store.ts';
 
@@ -52,6 +53,20 @@ function useNow(active: boolean): number {
 
 const fmt = (ms: number | null) => (ms === null ? '—' : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
 
+/** One line of the card whose word, symbol and colour say the same thing, then the figures behind it. */
+function ReadingLine({ title, reading, testId }: { title: string; reading: Reading; testId: string }) {
+  return (
+    <p className="reading" data-testid={testId} data-tone={reading.tone}>
+      <span className="muted">{title}</span>{' '}
+      <span className={`reading-label reading-${reading.tone}`}>
+        <span aria-hidden="true">{reading.icon} </span>
+        {reading.label}
+      </span>{' '}
+      {reading.text}
+    </p>
+  );
+}
+
 /** One circuit by name, from the store: re-renders when that circuit's stats change, not on every batch. */
 export const CircuitCardFor = memo(function CircuitCardFor({ name }: { name: string }) {
   const stats = useStudio((s) => s.circuits[name]);
@@ -95,6 +110,8 @@ export function CircuitCard({ stats: c }: { stats: CircuitStats }) {
         <span className="muted">latency</span>{' '}
         {s.latency_ms.p50 === null ? 'no completed calls in the last minute' : `p50 ${fmt(s.latency_ms.p50)} · p95 ${fmt(s.latency_ms.p95)} · p99 ${fmt(s.latency_ms.p99)}`}
       </p>
+      <ReadingLine title="deadline" reading={headroomReading(s.headroom)} testId={`headroom-${c.name}`} />
+      <ReadingLine title="slow calls" reading={slowCallsReading(s)} testId={`slow-calls-${c.name}`} />
     </article>
   );
 }

@@ -1,4 +1,6 @@
-export type Tone = 'ok' | 'warn' | 'bad' | 'idle';
+import type { Tone } from './tone.ts';
+
+export type { Tone };
 
 /** A horizontal bar with its value as text beside it; the bar's tone repeats what the text says. */
 export function Gauge({ label, value, max, text, tone }: { label: string; value: number; max: number; text: string; tone: Tone }) {
