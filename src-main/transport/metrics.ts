@@ -27,31 +27,26 @@ export function createMetricsRegistry(studio: StudioPort): Registry {
     return cached;
   };
 
-  /** A gauge refilled on every scrape, so circuits that disappear take their series with them. */
-  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (set: (labels: Record<L, string>, value: number) => void) => void) =>
-    new Gauge<L>({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        fill((labels, value) => this.set(labels, value));
-      },
-    });
-
-  /** A counter mirrored from a running total the breaker keeps: reset, then set to that total. */
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (set: (labels: Record<L, string>, value: number) => void) => void) =>
-    new Counter<L>({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        fill((labels, value) => this.inc(labels, value));
-      },
-    });
+  type Fill<L extends string> = (set: (labels: Record<L, string>, value: number) => void) => void;
+  /**
+   * What every metric here shares: registered once, and refilled from the studio on every scrape,
+   * reset first, so that circuits that disappear take their series with them.
+   */
+  const refilled = <L extends string, M extends { reset(): void }>(name: string, help: string, labelNames: readonly L[], fill: Fill<L>, put: (metric: M, labels: Record<L, string>, value: number) => void) => ({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect(this: M) {
+      this.reset();
+      fill((labels, value) => put(this, labels, value));
+    },
+  });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: Fill<L>) =>
+    new Gauge<L>(refilled(name, help, labelNames, fill, (metric: Gauge<L>, labels, value) => metric.set(labels, value)));
+  /** A counter mirrored from a running total the breaker keeps: reset, then raised to that total. */
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: Fill<L>) =>
+    new Counter<L>(refilled(name, help, labelNames, fill, (metric: Counter<L>, labels, value) => metric.inc(labels, value)));
 
   const eachCircuit = (f: (c: CircuitStats) => void) => read().circuits.forEach(f);
 
