@@ -16,6 +16,8 @@ export interface PlainRun {
   output: string;
   error: string | undefined;
   cores: CoreUse | null;
+  /** CPU seconds of the run's own processes (null without /proc). */
+  cpuS: number | null;
   /** 1-minute load average as the run started and as it ended. */
   load: [number, number];
 }
@@ -34,6 +36,7 @@ export interface OursRun {
   interpolationUsed: string;
   /** Kept whole, so that each stage's window can be read from it. */
   cores: CoreSampler;
+  cpuS: number | null;
   load: [number, number];
 }
 
@@ -130,9 +133,10 @@ export function report(rounds: Round[], expected: Expected): void {
     if (ours.error) console.log(`  Ours failed: ${firstLine(ours.error, 400)}`);
     stages(ours);
     faults(ours);
-    console.log('  Cores during each run (mean busy per core; share of the run both were > 80% busy):');
-    console.log(`    plain: ${describeCoreUse(plain.cores)}; load average ${fmt(plain.load[0], 2)} → ${fmt(plain.load[1], 2)}`);
-    console.log(`    ours:  ${describeCoreUse(ours.cores.summary())}; load average ${fmt(ours.load[0], 2)} → ${fmt(ours.load[1], 2)}`);
+    console.log("  Cores during each run: the run's own processes (CPU time ÷ wall), then the whole machine (other programs included):");
+    const cpu = (run: { cpuS: number | null; ms: number }) => (run.cpuS === null ? 'n/a' : `${fmt(run.cpuS, 1)} s, ${fmt(run.cpuS / (run.ms / 1000), 2)} cores`);
+    console.log(`    plain: CPU ${cpu(plain)}; sampled ${describeCoreUse(plain.cores)}; load average ${fmt(plain.load[0], 2)} → ${fmt(plain.load[1], 2)}`);
+    console.log(`    ours:  CPU ${cpu(ours)}; sampled ${describeCoreUse(ours.cores.summary())}; load average ${fmt(ours.load[0], 2)} → ${fmt(ours.load[1], 2)}`);
     console.log(`  Outputs (expected ${expected.frames} frames at ${expected.width}x${expected.height}):`);
     console.log(`    ${describeOutput('plain', outputs[0])}`);
     console.log(`    ${describeOutput('ours ', outputs[1])}`);

@@ -31,7 +31,7 @@ import { exportEncodeSpec } from '../src-main/engine/stages/export.ts';
 import { frameSpec } from '../src-main/engine/stages/frame.ts';
 import { interpolationGraph } from '../src-main/engine/stages/interpolate.ts';
 import { PipelineTraceSchema } from '../src-main/engine/trace.ts';
-import { CoreSampler } from './core-use.ts';
+import { CoreSampler, treeCpuSeconds } from './core-use.ts';
 import { type Attempt, type OursRun, type PlainRun, type Round, report } from './long-report.ts';
 import { checkedArgs, ffmpeg, ffmpegVersion, fmt, shellQuote } from './render-common.ts';
 
@@ -107,19 +107,25 @@ function plainSpec(output: string): FfmpegSpec {
   return { stage: 'export', inputs: [source], complexFilter: fused, output, outputOptions: ['-map', '[out]', ...(encode.outputOptions ?? [])] };
 }
 
+const cpuSince = (start: number | null): number | null => {
+  const now = treeCpuSeconds();
+  return start === null || now === null ? null : now - start;
+};
+
 async function runPlain(dir: string): Promise<PlainRun> {
   await mkdir(dir, { recursive: true });
   const output = join(dir, 'plain.mp4');
   const args = checkedArgs(plainSpec(output));
   const cores = new CoreSampler();
   const load = loadavg()[0]!;
+  const cpu0 = treeCpuSeconds();
   cores.start();
   const t0 = performance.now();
   let error: string | undefined;
   await ffmpeg(args).catch((e: unknown) => (error = e instanceof Error ? e.message : String(e)));
   const ms = performance.now() - t0;
   cores.stop();
-  return { ms, output, error, cores: cores.summary(), load: [load, loadavg()[0]!] };
+  return { ms, output, error, cores: cores.summary(), cpuS: cpuSince(cpu0), load: [load, loadavg()[0]!] };
 }
 
 // ── ours: as the CLI renders a project ──
@@ -146,6 +152,7 @@ async function runOurs(dir: string): Promise<OursRun> {
   const events: { at: number; event: RenderEvent }[] = [];
   const cores = new CoreSampler();
   const load = loadavg()[0]!;
+  const cpu0 = treeCpuSeconds();
   cores.start();
   const t0 = performance.now();
   // Loading counts, as it does for `storycore render project.json --out DIR`.
@@ -168,6 +175,8 @@ async function runOurs(dir: string): Promise<OursRun> {
     degradations,
     interpolationUsed,
     cores,
+    // renderProject resolves once its pool has closed, so every worker (and each ffmpeg it ran) has been reaped.
+    cpuS: cpuSince(cpu0),
     load: [load, loadavg()[0]!],
   };
 }
