@@ -1,6 +1,6 @@
 /**
- * What our render pipeline costs on top of ffmpeg itself. Run: `npm run bench:render` (or
- * `node bench/render.ts`).
+ * What our render pipeline costs on top of ffmpeg itself, on a short shot. Run: `node bench/render.ts`
+ * (`npm run bench:render` runs it, then the long shot of bench/render-long.ts).
  *
  * One 5 s 1280x720 shot at 24 fps (two generated keyframes, a ken_burns move, a crossfade, blend
  * interpolation from 12 fps, mp4 at 'preview' quality) rendered two ways, interleaved:
@@ -17,17 +17,12 @@
  * minutes a round on 2 cores). BENCH_QUALITY: default preview. BENCH_VERBOSE=1 also prints the
  * plain command lines, to check by eye against what the stages run.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import { createEngineCircuits } from '../src-main/engine/circuits.ts';
 import type { EngineEvent } from '../src-main/engine/events.ts';
-import { fluentArgs } from '../src-main/engine/ffmpeg.ts';
-import { resolveFfmpeg } from '../src-main/engine/ffmpeg-binaries.ts';
-import { type FfmpegSpec, specToArgs } from '../src-main/engine/ffmpeg-spec.ts';
 import { INTERPOLATIONS, QUALITIES, type Shot, parseProject } from '../src-main/engine/model.ts';
 import { RenderEngine } from '../src-main/engine/pipeline.ts';
 import { exportEncodeSpec } from '../src-main/engine/stages/export.ts';
@@ -36,6 +31,7 @@ import { interpolationSpec } from '../src-main/engine/stages/interpolate.ts';
 import type { ExportTask, FrameTask, InterpolationTask, StageResult } from '../src-main/engine/tasks.ts';
 import type { WorkerLease, WorkerLeaser } from '../src-main/engine/worker-lease.ts';
 import { WorkerPool } from '../src-main/engine/worker-pool.ts';
+import { FFMPEG, checkedArgs, ffmpeg, ffmpegVersion, fmt, median, pad, pct, pick, shellQuote } from './render-common.ts';
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS) || 5);
 const METHOD = pick('BENCH_METHOD', INTERPOLATIONS, 'blend');
@@ -43,13 +39,6 @@ const QUALITY = pick('BENCH_QUALITY', QUALITIES, 'preview');
 const VERBOSE = Boolean(process.env.BENCH_VERBOSE);
 const WORKERS = 2;
 const TARGET_PCT = 10;
-
-function pick<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
-  return value as T;
-}
 
 const shot: Shot = parseProject({
   version: 1,
@@ -171,28 +160,6 @@ function plainCommands(rec: Recording, root: string): PlainCommands {
   };
 }
 
-/** specToArgs, refused unless it is exactly what fluent would hand ffmpeg for the same spec. */
-function checkedArgs(spec: FfmpegSpec): string[] {
-  const args = specToArgs(spec);
-  const fluent = fluentArgs(spec);
-  if (!isDeepStrictEqual(args, fluent)) throw new Error(`plain argv differs from fluent's:\nplain:  ${args.join(' ')}\nfluent: ${fluent.join(' ')}`);
-  return args;
-}
-
-const FFMPEG = resolveFfmpeg().ffmpeg;
-
-function ffmpeg(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // stderr is drained (a full pipe would stall ffmpeg) and its tail kept for a failure message.
-    const child = spawn(FFMPEG, args, { stdio: ['ignore', 'ignore', 'pipe'], windowsHide: true });
-    let tail = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => (tail = (tail + chunk).slice(-2000)));
-    child.on('error', reject);
-    child.on('close', (code, signal) => (code === 0 ? resolve() : reject(new Error(`plain ffmpeg exited with ${code ?? signal}:\n${tail}`))));
-  });
-}
-
 interface PlainRun {
   ms: number;
   stages: [number, number, number];
@@ -204,7 +171,7 @@ async function runPlain(rec: Recording, root: string): Promise<PlainRun> {
   const t0 = performance.now();
   await mkdir(join(root, 'work'), { recursive: true });
   // Both segments at once, as the engine runs them with parallelism 2 on 2 workers.
-  await Promise.all(cmd.frames.map(ffmpeg));
+  await Promise.all(cmd.frames.map((args) => ffmpeg(args)));
   const t1 = performance.now();
   await ffmpeg(cmd.interpolation);
   const t2 = performance.now();
@@ -215,16 +182,6 @@ async function runPlain(rec: Recording, root: string): Promise<PlainRun> {
 
 // ── reporting ──
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const pct = (x: number) => `${x >= 0 ? '+' : ''}${fmt(x, 1)}%`;
-const pad = (s: string, w: number) => (s.length >= w ? s : ' '.repeat(w - s.length) + s);
-/** Quotes an argument for a POSIX shell only when it needs it, so the printed line can be pasted. */
-const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
 const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
 
 interface Row {
@@ -256,8 +213,7 @@ async function main(): Promise<void> {
   // The breakers' timers never keep a process alive; between two stages nothing else might.
   const keepAlive = setInterval(() => {}, 60_000);
   try {
-    const version = execFileSync(FFMPEG, ['-hide_banner', '-version'], { encoding: 'utf8' }).split('\n')[0];
-    console.log(`Node ${process.version}; ${version} (${resolveFfmpeg().source}); ${availableParallelism()} cores`);
+    console.log(`Node ${process.version}; ${ffmpegVersion()}; ${availableParallelism()} cores`);
     console.log(
       `Shot: ${shot.duration} s ${shot.resolution.width}x${shot.resolution.height} @ ${shot.fps} fps, keyframes testsrc2 + life, ${shot.camera.movement}, ` +
         `${shot.interpolation.transition} ${shot.interpolation.transitionDuration} s, ${METHOD} from ${shot.interpolation.sourceFps} fps, ${shot.export.format}, quality ${QUALITY}`,
