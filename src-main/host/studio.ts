@@ -20,6 +20,8 @@ import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
 import { openDatabase } from '../queue/database.ts';
 import { Journal } from '../queue/journal.ts';
 import { RenderQueue } from '../queue/render-queue.ts';
+import { ThroughputStore } from '../queue/throughput-store.ts';
+import { ThroughputLearner } from '../engine/chunks/throughput-learner.ts';
 import { type Audit, auditTo } from './audit.ts';
 import { type StudioParts, runCommand } from './command-handlers.ts';
 import { failureOf, parseCommand } from './command-reply.ts';
@@ -48,6 +50,8 @@ export class Studio {
   readonly circuits: CircuitManager;
   readonly engine: RenderEngine;
   readonly queue: RenderQueue;
+  /** This machine's seconds per megapixel-frame, learned from finished chunks and kept in studio.db; pinned by an operator. */
+  readonly throughput: ThroughputLearner;
   private readonly options: StudioOptions;
   private readonly journal: Journal;
   private readonly settings: StudioSettings;
@@ -79,6 +83,7 @@ export class Studio {
     const db = openDatabase(join(options.dataDir, 'studio.db'));
     this.queue = new RenderQueue(db);
     this.journal = new Journal(db);
+    this.throughput = new ThroughputLearner({ persistence: new ThroughputStore(db) });
     this.settings = new StudioSettings(this.journal);
     this.registry = new ProcessRegistry(options.dataDir);
 
@@ -146,6 +151,8 @@ export class Studio {
       changed,
       publish,
       audit: this.audit,
+      throughput: this.throughput,
+      workers,
     };
   }
 
