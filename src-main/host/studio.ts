@@ -11,6 +11,7 @@ import { availableParallelism, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Command, CommandReply, EventBatch, Job, JobStatus, Snapshot } from '../../src-preload/contract.ts';
 import type { CircuitManager, CircuitStats, ManagerOptions } from '../breaker/index.ts';
+import { ThroughputLearner } from '../engine/chunks/throughput-learner.ts';
 import { createEngineCircuits } from '../engine/circuits.ts';
 import { relieveMemoryPressure } from '../engine/memory-pressure.ts';
 import { RenderEngine } from '../engine/pipeline.ts';
@@ -21,7 +22,6 @@ import { openDatabase } from '../queue/database.ts';
 import { Journal } from '../queue/journal.ts';
 import { RenderQueue } from '../queue/render-queue.ts';
 import { ThroughputStore } from '../queue/throughput-store.ts';
-import { ThroughputLearner } from '../engine/chunks/throughput-learner.ts';
 import { type Audit, auditTo } from './audit.ts';
 import { type StudioParts, runCommand } from './command-handlers.ts';
 import { failureOf, parseCommand } from './command-reply.ts';
@@ -50,7 +50,11 @@ export class Studio {
   readonly circuits: CircuitManager;
   readonly engine: RenderEngine;
   readonly queue: RenderQueue;
-  /** This machine's seconds per megapixel-frame, learned from finished chunks and kept in studio.db; pinned by an operator. */
+  /**
+   * This machine's seconds per megapixel-frame, learned from finished chunks and kept in studio.db;
+   * pinned by an operator. Estimates use it at enqueue; the engine's chunk deadlines are to use the
+   * same one (EngineOptions.throughput, once the chunked pipeline takes it).
+   */
   readonly throughput: ThroughputLearner;
   private readonly options: StudioOptions;
   private readonly journal: Journal;
