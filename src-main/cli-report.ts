@@ -2,9 +2,12 @@
  * How `storycore render` reports: JSON lines (--json), live progress bars on a terminal, or plain
  * lines when piped. The summary is last in every mode.
  */
+import { formatEstimate, type ShotEstimate } from './engine/chunks/shot-estimate.ts';
 import type { RenderEvent, RenderSummary } from './engine/render-project.ts';
 
 export interface Reporter {
+  /** A shot's expected render time, before anything starts. */
+  estimate(estimate: ShotEstimate): void;
   event(event: RenderEvent): void;
   summary(summary: RenderSummary): void;
 }
@@ -22,8 +25,16 @@ export function createReporter(options: { json: boolean; interactive: boolean; s
   return options.interactive ? barReporter(options.shots) : lineReporter(options.out);
 }
 
+/** "a: estimate ≈ 16 s (frame_processing ≈ 3 s, interpolation ≈ 11 s in 2 chunks, export ≈ 3 s)", or the refusal. */
+export function estimateLine(estimate: ShotEstimate): string {
+  if (estimate.refusal) return `${estimate.shotId}: REFUSED (${estimate.refusal.stage}, ${estimate.refusal.circuit}): ${estimate.refusal.message}`;
+  const stages = Object.entries(estimate.stages).map(([stage, s]) => `${stage} ${formatEstimate(s.expectedSeconds)}${s.chunks > 1 ? ` in ${s.chunks} chunks` : ''}`);
+  return `${estimate.shotId}: estimate ${formatEstimate(estimate.expectedSeconds)} at ${estimate.quality} (${stages.join(', ')})`;
+}
+
 function jsonReporter(out: (line: string) => void): Reporter {
   return {
+    estimate: (estimate) => out(JSON.stringify({ type: 'estimate', ...estimate })),
     event: (event) => {
       // Errors in failure events are objects; state changes and the rest are plain data already.
       out(JSON.stringify(event, (key, value: unknown) => (key === 'error' && value instanceof Error ? value.message : value)));
@@ -78,6 +89,7 @@ function summaryLines(summary: RenderSummary): string[] {
 
 function lineReporter(out: (line: string) => void): Reporter {
   return {
+    estimate: (estimate) => out(estimateLine(estimate)),
     event: (event) => {
       const line = describe(event);
       if (line) out(line);
@@ -114,6 +126,8 @@ function barReporter(shots: string[]): Reporter {
     draw(true);
   };
   return {
+    // Before the bars are first drawn: plain lines above them.
+    estimate: (estimate) => write(`${estimateLine(estimate)}\n`),
     event: (event) => {
       if (!('source' in event) && 'shotId' in event && event.shotId) {
         const s = state.get(event.shotId);

@@ -3,15 +3,18 @@
  * bad input exits 2 with a message naming the argument and the fix, and writes nothing.
  */
 import { existsSync, realpathSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { InvalidConfigError, SEED_CIRCUITS } from './breaker/index.ts';
 import { APP_NAME } from './app-info.ts';
 import { parseChaosRule } from './engine/chaos.ts';
-import { QUALITIES, ProjectError } from './engine/model.ts';
-import { loadProject } from './engine/project-io.ts';
+import { estimateShot, type ShotEstimate } from './engine/chunks/shot-estimate.ts';
+import { ThroughputLearner } from './engine/chunks/throughput-learner.ts';
+import { createEngineCircuits } from './engine/circuits.ts';
+import { QUALITIES, ProjectError, type Quality } from './engine/model.ts';
+import { type LoadedProject, loadProject } from './engine/project-io.ts';
 import { type CircuitOverride, renderProject } from './engine/render-project.ts';
 import { createReporter } from './cli-report.ts';
 import { Studio, osUser } from './host/studio.ts';
@@ -29,6 +32,8 @@ const USAGE = `${APP_NAME} — command line
                                                interpolation or export; MODE is fail, hang, crash or slow
       --workers N                              worker processes (default: cores, at most 4)
       --json                                   one JSON object per line instead of progress bars
+                                               Each shot's estimate is printed first; a shot that cannot
+                                               fit its circuit's timeout is refused (exit 2, nothing rendered)
   storycore serve [--port 7777] [--host 127.0.0.1] [--data DIR] [--token T] [--workers N]
                                                the studio in a browser: renderer, WebSocket, /metrics.
                                                Without --token a random one is made and printed with
@@ -37,7 +42,7 @@ const USAGE = `${APP_NAME} — command line
   storycore --help                             this text
 `;
 
-/** Exit codes: 0 all rendered, 1 a shot failed, 2 bad input. */
+/** Exit codes: 0 all rendered, 1 a shot failed, 2 bad input (a refused shot included). */
 class UsageError extends Error {}
 
 const CIRCUIT_FIELDS = ['failureThreshold', 'recoveryTimeoutMs', 'successThreshold', 'timeoutMs', 'maxConcurrent', 'halfOpenMaxProbes', 'abandonAfterMs'] as const;
@@ -156,6 +161,10 @@ async function render(argv: string[], out: (line: string) => void): Promise<numb
   const loaded = await loadProject(args.project ?? demoProjectPath());
 
   const reporter = createReporter({ json: values.json ?? false, out, interactive: Boolean(process.stdout.isTTY) && !values.json, shots: loaded.project.shots.map((s) => s.id) });
+  const estimates = estimateProject(loaded, overrides, args.quality, args.workers ?? Math.max(1, Math.min(4, availableParallelism())));
+  estimates.forEach((estimate) => reporter.estimate(estimate));
+  const refused = estimates.find((e) => e.refusal);
+  if (refused?.refusal) throw new UsageError(`shot "${refused.shotId}": ${refused.refusal.message} Nothing was rendered.`);
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
@@ -176,6 +185,21 @@ async function render(argv: string[], out: (line: string) => void): Promise<numb
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * Every shot's estimate, as the studio reckons it but from the built-in figures: the CLI keeps no
+ * database (it writes only inside --out), so its learner lives in memory for this run. The circuits
+ * are the seven with this run's --circuit overrides, which are checked here, before anything is written.
+ */
+function estimateProject(loaded: LoadedProject, overrides: ReturnType<typeof parseCircuitOverride>[], quality: Quality | undefined, workers: number): ShotEstimate[] {
+  const circuits = createEngineCircuits();
+  for (const { circuit, patch } of overrides) circuits.configure(circuit, patch);
+  const learner = new ThroughputLearner();
+  const { project } = loaded;
+  return project.shots.map((shot) =>
+    estimateShot(shot, quality ?? shot.quality ?? project.quality, { figure: (key) => learner.figure(key), circuits: (name) => circuits.getBreaker(name).config, workers }),
+  );
 }
 
 export async function runCli(argv: string[], out: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<number> {

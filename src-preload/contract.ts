@@ -10,6 +10,9 @@ import { type ChaosRule, ChaosRuleSchema } from '../src-main/engine/chaos.ts';
 import { ProjectSchema, QUALITIES, ShotSchema } from '../src-main/engine/model.ts';
 import type { ResourceSample } from '../src-main/engine/resource-sample.ts';
 import type { PipelineTrace } from '../src-main/engine/trace.ts';
+import type { ShotEstimate } from '../src-main/engine/chunks/shot-estimate.ts';
+import type { ThroughputFigure } from '../src-main/engine/chunks/throughput-learner.ts';
+import { STAGES } from '../src-main/engine/tasks.ts';
 import type { BadgedJob, JobDetail } from '../src-main/host/job-view.ts';
 import type { AuditEntry, CircuitHistoryEntry } from '../src-main/queue/journal-entries.ts';
 import type { QueueErrorCode } from '../src-main/queue/queue-error.ts';
@@ -20,6 +23,9 @@ export type { CircuitState, CircuitStats, ConfigSnapshot, PipelineTrace };
 /** The shot and project schemas, for clients that validate a shot before they send it (the renderer's form). */
 export { EASINGS, FORMATS, GENERATORS, INTERPOLATIONS, KeyframeSchema, MOVEMENTS, ProjectSchema, QUALITIES, ShotSchema, TRANSITIONS, describeIssues, formatPath } from '../src-main/engine/model.ts';
 export type { ProjectInput } from '../src-main/engine/model.ts';
+/** A shot's expected render time, per stage, and a refusal when a stage cannot fit its circuit. */
+export type { ShotEstimate, ShotRefusal, StageEstimate } from '../src-main/engine/chunks/shot-estimate.ts';
+export { formatEstimate } from '../src-main/engine/chunks/shot-estimate.ts';
 
 // ── jobs ───────────────────────────────────────────────────────────────────
 
@@ -51,27 +57,53 @@ export const COMMAND_TYPES = [
   'setChaos',
   'snapshot',
   'jobDetail',
+  'estimate',
+  'pinThroughput',
 ] as const;
+
+/** Which shots of which project: the built-in demo, a project file on the host, or an inline project (generated keyframes only). */
+const shotsOf = {
+  demo: z.literal(true).optional(),
+  projectPath: z.string().min(1).max(4096).optional(),
+  project: ProjectSchema.optional(),
+  /** Only these shots of the project; all when left out. */
+  shotIds: z.array(ShotSchema.shape.id).min(1, 'shotIds must name at least one shot; leave it out to take them all').max(500).optional(),
+  quality: z.enum(QUALITIES).optional(),
+};
+const oneProject = (type: string) => [
+  (c: { demo?: unknown; projectPath?: unknown; project?: unknown }) => [c.demo, c.projectPath, c.project].filter((x) => x !== undefined).length === 1,
+  { message: `${type} takes exactly one of demo, projectPath or project` },
+] as const;
+/** A throughput figure's key: the stage, its method (interpolation method, export format, 'zoompan'), the quality. */
+const throughputKey = z
+  .object({
+    stage: z.enum(STAGES, { error: `stage must be one of: ${STAGES.join(', ')}` }),
+    method: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'method must be an interpolation method, an export format or zoompan'),
+    quality: z.enum(QUALITIES, { error: `quality must be one of: ${QUALITIES.join(', ')}` }),
+  })
+  .strict();
 
 export const CommandSchema = z.discriminatedUnion(
   'type',
   [
     z
-      .object({
-        type: z.literal('enqueue'),
-        /** One of: the built-in demo, a project file on the host, or an inline project (generated keyframes only). */
-        demo: z.literal(true).optional(),
-        projectPath: z.string().min(1).max(4096).optional(),
-        project: ProjectSchema.optional(),
-        /** Only these shots of the project; all when left out. */
-        shotIds: z.array(ShotSchema.shape.id).min(1, 'shotIds must name at least one shot; leave it out to queue them all').max(500).optional(),
-        quality: z.enum(QUALITIES).optional(),
-        priority: priority.optional(),
-      })
+      .object({ type: z.literal('enqueue'), ...shotsOf, priority: priority.optional() })
       .strict()
-      .refine((c) => [c.demo, c.projectPath, c.project].filter((x) => x !== undefined).length === 1, {
-        message: 'enqueue takes exactly one of demo, projectPath or project',
-      }),
+      .refine(...oneProject('enqueue')),
+    /** The shots' estimates as enqueue would reckon them; queues nothing. */
+    z
+      .object({ type: z.literal('estimate'), ...shotsOf })
+      .strict()
+      .refine(...oneProject('estimate')),
+    /** Fixes a throughput figure (seconds per megapixel-frame) for estimates and deadlines, or unpins it with null. */
+    z
+      .object({
+        type: z.literal('pinThroughput'),
+        key: throughputKey,
+        secondsPerMpf: z.number({ error: 'secondsPerMpf must be a number or null' }).positive('secondsPerMpf must be more than 0').max(1000, 'secondsPerMpf must be at most 1000').nullable(),
+        reason: reason.optional(),
+      })
+      .strict(),
     z.object({ type: z.literal('cancel'), jobId }).strict(),
     z.object({ type: z.literal('retry'), jobId }).strict(),
     z.object({ type: z.literal('setPriority'), jobId, priority }).strict(),
@@ -117,7 +149,12 @@ export interface CommandResults {
   setChaos: ChaosRuleView[];
   snapshot: Snapshot;
   jobDetail: JobDetail;
+  estimate: ShotEstimate[];
+  pinThroughput: ThroughputFigureView;
 }
+
+/** A throughput figure now in force, with its key: what pinThroughput answers. */
+export type ThroughputFigureView = ThroughputFigure & { key: string };
 /** Every command type has its result type, and nothing else. */
 const commandResultsComplete: Same<keyof CommandResults, CommandType> = true;
 void commandResultsComplete;

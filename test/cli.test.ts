@@ -170,3 +170,40 @@ describe('storycore render', () => {
     expect(readdirSync(join(dir, 'out'))).toEqual([]);
   }, 60_000);
 });
+
+describe('storycore render: estimates up front', () => {
+  it("prints each shot's estimate before anything starts, as an estimate line in --json", async () => {
+    writeFileSync(join(dir, 'project.json'), JSON.stringify(tinyProject()));
+    const result = await runAsync(['render', 'project.json', '--out', 'out', '--json']);
+    expect(result.status, result.stderr).toBe(0);
+    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
+    expect(lines[0]).toMatchObject({ type: 'estimate', shotId: 'tiny', quality: 'draft', stages: { frame_processing: { figureSource: 'builtin' }, interpolation: { figureSource: 'builtin' }, export: { figureSource: 'builtin' } } });
+    expect(lines[0]!.expectedSeconds).toBeGreaterThan(0);
+    expect(lines[0]!.refusal).toBeUndefined();
+    expect(lines.filter((l) => l.type === 'estimate')).toHaveLength(1);
+    // The CLI keeps no database: only the render and its sidecar land in --out.
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['tiny.json', 'tiny.mp4']);
+  });
+
+  it('refuses a shot that cannot fit its circuit: exit 2, the estimate and the fixes, nothing rendered', () => {
+    const big = tinyProject({ resolution: { width: 3840, height: 2160 }, interpolation: { method: 'optical_flow', sourceFps: 6 }, quality: 'final' });
+    writeFileSync(join(dir, 'project.json'), JSON.stringify(big));
+    const result = run('render', 'project.json', '--out', 'out', '--circuit', 'video_interpolation.timeoutMs=5000');
+    expect(result.status).toBe(2);
+    expect(result.stdout).toMatch(/^tiny: REFUSED \(interpolation, video_interpolation\): /m);
+    expect(result.stderr).toMatch(/shot "tiny": interpolation \(optical_flow, final, 3840x2160\) is expected to take \d+ s/);
+    expect(result.stderr).toMatch(/choose a lower quality than final, or render at a smaller size than 3840x2160, or raise video_interpolation's timeoutMs to at least \d+ ms\. Nothing was rendered\./);
+    expect(readdirSync(dir)).toEqual(['project.json']);
+  });
+
+  it('prints a plain estimate line when piped', () => {
+    // Refused by export (a tiny timeout), so nothing renders; the shots before it still show their estimates.
+    const project = { ...tinyProject(), shots: [tinyProject().shots[0]!, { ...tinyProject().shots[0]!, id: 'second', resolution: { width: 3840, height: 2160 }, quality: 'final' }] };
+    writeFileSync(join(dir, 'project.json'), JSON.stringify(project));
+    const result = run('render', 'project.json', '--out', 'out', '--circuit', 'video_export.timeoutMs=1000');
+    expect(result.stdout).toMatch(/^tiny: estimate ≈ \d+ s at draft \(frame_processing ≈ \d+ s(?: in \d+ chunks)?, interpolation ≈ \d+ s(?: in \d+ chunks)?, export ≈ \d+ s(?: in \d+ chunks)?\)$/m);
+    expect(result.stdout).toMatch(/^second: REFUSED \(export, video_export\)/m);
+    expect(result.status).toBe(2);
+  });
+});
+

@@ -3,11 +3,11 @@
  * compile if a command is missing or answers with the wrong type. Handlers get the studio's parts
  * through a context and hold no state of their own.
  */
-import type { CommandResults, CommandType, Job, ParsedCommand, Snapshot, StudioEvent } from '../../src-preload/contract.ts';
+import type { CommandResults, CommandType, Job, ParsedCommand, Snapshot, StudioEvent, ThroughputFigureView } from '../../src-preload/contract.ts';
 import type { CircuitManager } from '../breaker/index.ts';
-import type { Project } from '../engine/model.ts';
+import { throughputKey } from '../engine/chunks/cost-model.ts';
+import type { ThroughputLearner } from '../engine/chunks/throughput-learner.ts';
 import type { RenderEngine } from '../engine/pipeline.ts';
-import { loadProject } from '../engine/project-io.ts';
 import type { RenderQueue } from '../queue/render-queue.ts';
 import type { Audit } from './audit.ts';
 import { CommandError } from './command-reply.ts';
@@ -16,6 +16,7 @@ import { jobDetail } from './job-detail.ts';
 import { rendersDir } from './job-runner.ts';
 import type { QueueControls } from './queue-controls.ts';
 import type { JobScheduler } from './job-scheduler.ts';
+import { chosenShots, estimateOf, refusalError } from './shot-estimates.ts';
 import type { StudioSettings } from './studio-settings.ts';
 
 /** The studio's parts a command may use. */
@@ -34,6 +35,10 @@ export interface StudioParts {
   changed: (job: Job) => Job;
   publish: (event: StudioEvent) => void;
   audit: Audit;
+  /** This machine's learned throughput (kept in the studio's database), for estimates and deadlines. */
+  throughput: ThroughputLearner;
+  /** Worker processes: the lanes chunks spread over. */
+  workers: number;
 }
 
 export interface CommandContext extends StudioParts {
@@ -117,29 +122,37 @@ const COMMAND_HANDLERS: CommandHandlers = {
     if (!job) throw noSuchJob(jobId);
     return jobDetail(ctx.queue, ctx.degradations.decorate(job), rendersDir(ctx.dataDir));
   },
+  estimate: async (command, ctx) => (await chosenShots(command, ctx.demoProjectPath)).shots.map(({ shot, quality }) => estimateOf(shot, quality, ctx)),
+  pinThroughput,
 };
 
-/** Queues the chosen shots of a project: the demo, a file on the host, or one sent inline. */
+/** Queues the chosen shots of a project, each with its estimate; a refused shot queues nothing. */
 async function enqueue(command: CommandOf<'enqueue'>, ctx: CommandContext): Promise<Job[]> {
-  let project: Project;
-  let baseDir: string | null = null;
-  if (command.project) {
-    project = command.project;
-    const withImage = project.shots.findIndex((s) => s.keyframes.some((k) => 'image' in k));
-    if (withImage >= 0) throw new CommandError('invalid', `project.shots[${withImage}].keyframes: an inline project can only use generated keyframes; enqueue image keyframes with projectPath`);
-  } else {
-    const loaded = await loadProject(command.demo ? ctx.demoProjectPath : command.projectPath!);
-    project = loaded.project;
-    baseDir = loaded.baseDir;
-  }
-  const shots = command.shotIds ? project.shots.filter((s) => command.shotIds!.includes(s.id)) : project.shots;
-  const missing = (command.shotIds ?? []).filter((id) => !project.shots.some((s) => s.id === id));
-  if (missing.length) throw new CommandError('not_found', `shotIds: no shot ${missing.map((m) => `"${m}"`).join(', ')} in project "${project.name}"`);
+  const { project, baseDir, shots } = await chosenShots(command, ctx.demoProjectPath);
+  const estimates = shots.map(({ shot, quality }) => estimateOf(shot, quality, ctx));
+  const refused = refusalError(estimates);
+  if (refused) throw refused;
   const jobs = ctx.queue.enqueue(
-    shots.map((shot) => ({ projectName: project.name, shot, baseDir, quality: command.quality ?? shot.quality ?? project.quality, ...(command.priority !== undefined ? { priority: command.priority } : {}) })),
+    shots.map(({ shot, quality }, i) => ({
+      projectName: project.name,
+      shot,
+      baseDir,
+      quality,
+      estimateSeconds: estimates[i]!.expectedSeconds,
+      ...(command.priority !== undefined ? { priority: command.priority } : {}),
+    })),
   );
   ctx.publish({ kind: 'log', level: 'info', jobId: null, message: `${ctx.actor} queued ${jobs.length} shot(s) of "${project.name}"`, at: Date.now() });
   const queued = jobs.map((job) => ctx.changed(job));
   ctx.scheduler.pump();
   return queued;
+}
+
+/** An operator fixes a figure (or unpins it): estimates and deadlines use it from the next plan on. */
+function pinThroughput({ key, secondsPerMpf, reason }: CommandOf<'pinThroughput'>, ctx: CommandContext): ThroughputFigureView {
+  const from = ctx.throughput.figure(key);
+  const to = ctx.throughput.pin(key, secondsPerMpf);
+  const name = throughputKey(key);
+  ctx.audit(ctx.actor, 'pin_throughput', reason ?? null, { key: name, from, to });
+  return { key: name, ...to };
 }

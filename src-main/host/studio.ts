@@ -11,6 +11,7 @@ import { availableParallelism, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Command, CommandReply, EventBatch, Job, JobStatus, Snapshot } from '../../src-preload/contract.ts';
 import type { CircuitManager, CircuitStats, ManagerOptions } from '../breaker/index.ts';
+import { ThroughputLearner } from '../engine/chunks/throughput-learner.ts';
 import { createEngineCircuits } from '../engine/circuits.ts';
 import { relieveMemoryPressure } from '../engine/memory-pressure.ts';
 import { RenderEngine } from '../engine/pipeline.ts';
@@ -20,6 +21,7 @@ import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
 import { openDatabase } from '../queue/database.ts';
 import { Journal } from '../queue/journal.ts';
 import { RenderQueue } from '../queue/render-queue.ts';
+import { ThroughputStore } from '../queue/throughput-store.ts';
 import { type Audit, auditTo } from './audit.ts';
 import { type StudioParts, runCommand } from './command-handlers.ts';
 import { failureOf, parseCommand } from './command-reply.ts';
@@ -48,6 +50,12 @@ export class Studio {
   readonly circuits: CircuitManager;
   readonly engine: RenderEngine;
   readonly queue: RenderQueue;
+  /**
+   * This machine's seconds per megapixel-frame, learned from finished chunks and kept in studio.db;
+   * pinned by an operator. Estimates use it at enqueue; the engine's chunk deadlines are to use the
+   * same one (EngineOptions.throughput, once the chunked pipeline takes it).
+   */
+  readonly throughput: ThroughputLearner;
   private readonly options: StudioOptions;
   private readonly journal: Journal;
   private readonly settings: StudioSettings;
@@ -79,6 +87,7 @@ export class Studio {
     const db = openDatabase(join(options.dataDir, 'studio.db'));
     this.queue = new RenderQueue(db);
     this.journal = new Journal(db);
+    this.throughput = new ThroughputLearner({ persistence: new ThroughputStore(db) });
     this.settings = new StudioSettings(this.journal);
     this.registry = new ProcessRegistry(options.dataDir);
 
@@ -146,6 +155,8 @@ export class Studio {
       changed,
       publish,
       audit: this.audit,
+      throughput: this.throughput,
+      workers,
     };
   }
 

@@ -10,6 +10,8 @@ export interface EnqueueItem {
   quality: Quality;
   /** Higher runs first; 0 when left out. */
   priority?: number;
+  /** The shot's expected wall seconds (engine/chunks/shot-estimate.ts); null when not reckoned. */
+  estimateSeconds?: number | null;
 }
 
 export function checkItem(item: EnqueueItem, index: number): Required<EnqueueItem> {
@@ -19,7 +21,9 @@ export function checkItem(item: EnqueueItem, index: number): Required<EnqueueIte
   if (item.baseDir !== null && typeof item.baseDir !== 'string') throw new QueueError('invalid', `${where}: baseDir must be a folder path or null`);
   const priority = item.priority ?? 0;
   if (!Number.isSafeInteger(priority)) throw new QueueError('invalid', `${where}: priority must be a whole number (got ${priority})`);
+  const estimateSeconds = item.estimateSeconds ?? null;
+  if (estimateSeconds !== null && !(Number.isFinite(estimateSeconds) && estimateSeconds >= 0)) throw new QueueError('invalid', `${where}: estimateSeconds must be a number of seconds, at least 0, or null (got ${estimateSeconds})`);
   const parsed = ShotSchema.safeParse(item.shot);
   if (!parsed.success) throw new QueueError('invalid', `${where}: the shot is not valid (${describeIssues(parsed.error, 'shot').join('; ')})`);
-  return { projectName: item.projectName, shot: parsed.data, baseDir: item.baseDir, quality: item.quality, priority };
+  return { projectName: item.projectName, shot: parsed.data, baseDir: item.baseDir, quality: item.quality, priority, estimateSeconds };
 }

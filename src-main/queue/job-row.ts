@@ -23,6 +23,7 @@ export function rowToJob(row: Row): Job {
     stage: row.stage === null ? null : oneOf(row, 'stage', STAGES),
     progress: num(row, 'progress'),
     etaSeconds: orNull(row, 'eta_seconds', num),
+    estimateSeconds: orNull(row, 'estimate_seconds', num),
     blockedBy: orNull(row, 'blocked_by', text),
     blockedUntil: orNull(row, 'blocked_until', num),
     createdAt: num(row, 'created_at'),
@@ -37,7 +38,7 @@ export function rowToJob(row: Row): Job {
 
 /** The columns a Job is read from: everything but the large spec and trace blobs. */
 export const JOB_COLUMNS =
-  'id, project_name, shot_id, status, priority, position, attempts, quality, stage, progress, eta_seconds, blocked_by, blocked_until, ' +
+  'id, project_name, shot_id, status, priority, position, attempts, quality, stage, progress, eta_seconds, estimate_seconds, blocked_by, blocked_until, ' +
   'created_at, updated_at, started_at, finished_at, output, sidecar, error';
 
 function text(row: Row, column: string): string {

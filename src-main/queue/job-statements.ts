@@ -23,8 +23,8 @@ export function prepareJobStatements(db: DatabaseSync) {
     db.prepare(`UPDATE jobs SET ${set}, updated_at = :now WHERE id = :id AND ${statusIn(transition)} RETURNING ${JOB_COLUMNS}`);
   return {
     insert: db.prepare(
-      `INSERT INTO jobs (id, project_name, shot_id, shot_json, base_dir, quality, status, priority, position, created_at, updated_at)
-       VALUES (:id, :projectName, :shotId, :shotJson, :baseDir, :quality, 'queued', :priority, :position, :now, :now)
+      `INSERT INTO jobs (id, project_name, shot_id, shot_json, base_dir, quality, status, priority, position, estimate_seconds, created_at, updated_at)
+       VALUES (:id, :projectName, :shotId, :shotJson, :baseDir, :quality, 'queued', :priority, :position, :estimateSeconds, :now, :now)
        RETURNING ${JOB_COLUMNS}`,
     ),
     lastPosition: db.prepare('SELECT coalesce(max(position), 0) AS p FROM jobs'),

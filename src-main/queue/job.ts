@@ -22,6 +22,8 @@ export interface Job {
   /** 0–100 over the whole shot. */
   progress: number;
   etaSeconds: number | null;
+  /** Expected wall seconds of the whole shot, reckoned when it was queued; null for jobs from before estimates. */
+  estimateSeconds: number | null;
   /** Why and until when (epoch ms) a blocked job waits. */
   blockedBy: string | null;
   blockedUntil: number | null;

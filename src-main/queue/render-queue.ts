@@ -87,6 +87,7 @@ export class RenderQueue {
           baseDir: item.baseDir,
           quality: item.quality,
           priority: item.priority,
+          estimateSeconds: item.estimateSeconds,
           position,
           now,
         });

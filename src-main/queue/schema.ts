@@ -77,4 +77,9 @@ export const MIGRATIONS: readonly string[] = [
     updated_at      INTEGER NOT NULL
   ) STRICT;
   `,
+  // 3: the shot's expected render time in seconds when it was queued (engine/chunks/shot-estimate.ts),
+  // for the queue row; null for jobs queued before estimates existed.
+  `
+  ALTER TABLE jobs ADD COLUMN estimate_seconds REAL CHECK (estimate_seconds IS NULL OR estimate_seconds >= 0);
+  `,
 ];

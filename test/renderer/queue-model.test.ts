@@ -17,6 +17,7 @@ function job(over: Partial<Job>): Job {
     stage: null,
     progress: 0,
     etaSeconds: null,
+    estimateSeconds: null,
     blockedBy: null,
     blockedUntil: null,
     createdAt: n,

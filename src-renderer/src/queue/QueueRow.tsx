@@ -1,5 +1,5 @@
 import { type MouseEvent, memo, useEffect, useState } from 'react';
-import type { Command, Job } from '../../../src-preload/contract.ts';
+import { type Command, type Job, formatEstimate } from '../../../src-preload/contract.ts';
 import { STATUS_LABEL, actionsFor, blockedCountdown, formatSeconds } from './queue-model.ts';
 
 export type QueueAction = (command: Command) => void;
@@ -71,7 +71,17 @@ export const QueueRow = memo(function QueueRow({ job, act, onDetails, selected }
         <progress max={100} value={job.progress} aria-label={`${job.shotId} progress`} />
         <span>{Math.round(job.progress)}%</span>
       </td>
-      <td>{working && job.etaSeconds !== null ? formatSeconds(job.etaSeconds) : '—'}</td>
+      <td>
+        {working && job.etaSeconds !== null ? (
+          formatSeconds(job.etaSeconds)
+        ) : (job.status === 'queued' || job.status === 'paused') && job.estimateSeconds !== null ? (
+          <span className="estimate" data-testid={`estimate-${id}`} title="Expected render time, reckoned when the shot was queued">
+            {formatEstimate(job.estimateSeconds)}
+          </span>
+        ) : (
+          '—'
+        )}
+      </td>
       <td className="num">{job.attempts}</td>
       <td className="priority">
         {can.priority ? (

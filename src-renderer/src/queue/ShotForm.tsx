@@ -1,7 +1,10 @@
-import { type FormEvent, type ReactNode, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { EASINGS, FORMATS, GENERATORS, INTERPOLATIONS, MOVEMENTS, QUALITIES, TRANSITIONS } from '../../../src-preload/contract.ts';
 import { useSend } from '../studio-context.tsx';
-import { type FieldErrors, type ShotField, type ShotFormValues, buildEnqueue, defaultShotValues, hostErrorAt } from './shot-form-model.ts';
+import { type EstimateView, type FieldErrors, type ShotField, type ShotFormValues, buildEnqueue, buildEstimate, defaultShotValues, estimateView, hostErrorAt } from './shot-form-model.ts';
+
+/** How long the form waits after the last keystroke before it asks the host for an estimate. */
+const ESTIMATE_DEBOUNCE_MS = 400;
 
 let formsOpened = 0;
 
@@ -16,6 +19,29 @@ export function ShotForm({ onDone }: { onDone: () => void }) {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
   const [queued, setQueued] = useState<string | null>(null);
+  const [estimate, setEstimate] = useState<EstimateView | null>(null);
+  // Estimates are asked for quietly: a refusal shows here, at the form, not in the window's error line.
+  const ask = useSend('caller');
+
+  // The shot being edited, estimated by the host once typing pauses; an answer to an older edit is dropped.
+  useEffect(() => {
+    const command = buildEstimate(values);
+    if (!command) {
+      setEstimate(null);
+      return;
+    }
+    let current = true;
+    const timer = setTimeout(() => {
+      ask(command).then(
+        (reply) => current && setEstimate(estimateView(reply)),
+        () => current && setEstimate(null),
+      );
+    }, ESTIMATE_DEBOUNCE_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [values, ask]);
 
   const set = (field: ShotField) => (value: string) => {
     setValues((v) => ({ ...v, [field]: value }));
@@ -107,6 +133,11 @@ export function ShotForm({ onDone }: { onDone: () => void }) {
         {Object.values(errors).some(Boolean) && !errors.form ? (
           <p className="form-error" role="alert" data-testid="shot-form-invalid">
             Nothing was queued: fix the fields marked ✖ above.
+          </p>
+        ) : null}
+        {estimate ? (
+          <p className={estimate.kind === 'refused' ? 'form-error' : 'form-estimate'} role={estimate.kind === 'refused' ? 'alert' : 'status'} data-testid="shot-estimate" data-kind={estimate.kind}>
+            {estimate.text}
           </p>
         ) : null}
         {queued ? (

@@ -3,7 +3,7 @@
  * mapped back onto the fields, so every problem shows at the field it is about. The same schemas
  * check a picked project file. No React here, so it can be tested under plain Node.
  */
-import { type Command, KeyframeSchema, type ProjectInput, ProjectSchema, describeIssues, formatPath } from '../../../src-preload/contract.ts';
+import { type Command, type CommandReply, KeyframeSchema, type ProjectInput, ProjectSchema, describeIssues, formatEstimate, formatPath } from '../../../src-preload/contract.ts';
 
 export interface ShotFormValues {
   projectName: string;
@@ -169,6 +169,24 @@ export function buildEnqueue(values: ShotFormValues): { command: Command } | { e
   if (Object.keys(errors).length > 0) return { errors };
   const prio = numberOf(values.priority);
   return { command: { type: 'enqueue', project: projectOf(values) as ProjectInput, ...(prio === undefined || prio === 0 ? {} : { priority: prio }) } };
+}
+
+/** The estimate command for the shot being edited, or null while the form has problems (the host is not asked then). */
+export function buildEstimate(values: ShotFormValues): Extract<Command, { type: 'estimate' }> | null {
+  const built = buildEnqueue(values);
+  if ('errors' in built || built.command.type !== 'enqueue') return null;
+  return { type: 'estimate', project: built.command.project! };
+}
+
+/** What the form shows under its buttons: the shot's estimate, or why the host would refuse it. */
+export type EstimateView = { kind: 'estimate'; text: string } | { kind: 'refused'; text: string } | { kind: 'unknown'; text: string };
+
+export function estimateView(reply: CommandReply<'estimate'>): EstimateView {
+  if (!reply.ok) return { kind: 'unknown', text: `No estimate: ${reply.error.message}` };
+  const estimate = reply.result[0];
+  if (!estimate) return { kind: 'unknown', text: 'No estimate.' };
+  if (estimate.refusal) return { kind: 'refused', text: `This shot would be refused: ${estimate.refusal.message}` };
+  return { kind: 'estimate', text: `Expected render time ${formatEstimate(estimate.expectedSeconds)} at ${estimate.quality}.` };
 }
 
 /** A host refusal of the form's command, put at the field it names when it names one. */
