@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitManager, ManualScheduler } from '../../src-main/breaker/index.ts';
 import { LATENCY_BOUNDS_MS, LatencyHistogram } from '../../src-main/breaker/window.ts';
+import { callTaking } from './helpers.ts';
 
 describe('all-time latency histogram', () => {
   it('has a modest, rising list of bounds from 1 ms to 600 s', () => {
@@ -30,13 +31,7 @@ describe('all-time latency histogram', () => {
     const scheduler = new ManualScheduler();
     const manager = new CircuitManager({ scheduler, circuits: { export: { failureThreshold: 5, recoveryTimeoutMs: 1000, successThreshold: 1, timeoutMs: 60_000, maxConcurrent: 4 } } });
     const breaker = manager.getBreaker('export');
-    const taking = async (ms: number, fails = false) => {
-      let finish!: () => void;
-      const call = breaker.execute(() => new Promise<void>((resolve, reject) => (finish = fails ? () => reject(new Error('x')) : resolve)));
-      scheduler.advance(ms);
-      finish();
-      await call.catch(() => {});
-    };
+    const taking = (ms: number, fails = false) => callTaking(breaker, scheduler, ms, fails);
     await taking(3);
     await taking(40);
     await taking(2_000, true);

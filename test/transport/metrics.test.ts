@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitManager, ManualScheduler } from '../../src-main/breaker/index.ts';
 import { createMetricsRegistry } from '../../src-main/transport/metrics.ts';
+import { callTaking } from '../breaker/helpers.ts';
 import { FakeStudio } from './fake-studio.ts';
 import { bearer, raw, serve } from './helpers.ts';
 
@@ -74,13 +75,7 @@ describe('metrics', () => {
     const { manager, scheduler, studio } = studioWithCircuits();
     const exportCircuit = manager.getBreaker('video_export');
     /** A call that takes `ms` on the hand-driven clock, expected to take 10 ms (slow past 20 ms). */
-    const taking = async (ms: number, fails = false) => {
-      let finish!: () => void;
-      const call = exportCircuit.execute(() => new Promise<void>((resolve, reject) => (finish = fails ? () => reject(new Error('x')) : resolve)), { expectedMs: 10 });
-      scheduler.advance(ms);
-      finish();
-      await call.catch(() => {});
-    };
+    const taking = (ms: number, fails = false) => callTaking(exportCircuit, scheduler, ms, fails, { expectedMs: 10 });
     await taking(5);
     await taking(30);
     await taking(25, true);
@@ -112,13 +107,7 @@ describe('metrics', () => {
   it('exports the latency histogram as cumulative buckets whose +Inf matches the count', async () => {
     const { manager, scheduler, studio } = studioWithCircuits();
     const exportCircuit = manager.getBreaker('video_export');
-    const taking = async (ms: number, fails = false) => {
-      let finish!: () => void;
-      const call = exportCircuit.execute(() => new Promise<void>((resolve, reject) => (finish = fails ? () => reject(new Error('x')) : resolve)));
-      scheduler.advance(ms);
-      finish();
-      await call.catch(() => {});
-    };
+    const taking = (ms: number, fails = false) => callTaking(exportCircuit, scheduler, ms, fails);
     await taking(3);
     await taking(40);
     await taking(60, true);
