@@ -11,10 +11,11 @@
  * equals calls_seconds_count for the same kind. _bucket, _sum and _count stay three counter families
  * (not one histogram family) because the ignored kind has a count but no durations.
  *
- * max_buffered_calls: resilience4j's is the sliding window's capacity in calls. Our window is
- * time-based (the last `window.seconds` of calls, however many), so it has no capacity in calls;
- * as resilience4j's own time-based window does, we report the window's size, which is seconds,
- * labelled kind="time_based" so that nobody reads it as a ceiling of buffered_calls.
+ * max_buffered_calls: resilience4j's was the capacity of its count-based ring buffer, in calls (a
+ * gauge labelled by name only); resilience4j dropped the figure when it added time-based windows,
+ * yet its dashboard still plots it. Our window is time-based (every call of the last
+ * `window.seconds`, however many), so it has no capacity in calls. We report what sizes it: its
+ * span in seconds, said so in the help text; it is not a ceiling of buffered_calls.
  *
  * retry_calls_total: one count per stage task that went through the engine's retry loop, by
  * resilience4j's four kinds; the retry's name is the stage's.
@@ -105,8 +106,8 @@ export function createMetricsRegistry(studio: StudioPort): Registry {
       set({ name: c.name, kind: 'failed' }, c.stats.window.failures);
     }),
   );
-  gauge('resilience4j_circuitbreaker_max_buffered_calls', 'The size of the time-based sliding window, in seconds (it holds every call of that span; it has no capacity in calls)', ['name', 'kind'], (set) =>
-    eachCircuit((c) => set({ name: c.name, kind: 'time_based' }, c.stats.window.seconds)),
+  gauge('resilience4j_circuitbreaker_max_buffered_calls', 'The span of the time-based sliding window, in seconds: it holds every call of that span, so it has no capacity in calls', ['name'], (set) =>
+    eachCircuit((c) => set({ name: c.name }, c.stats.window.seconds)),
   );
   // As resilience4j: the slow calls of the sliding window by outcome, and their share of its calls.
   gauge('resilience4j_circuitbreaker_slow_calls', 'Calls in the sliding window slower than expected (or than the slow-call threshold), by outcome', ['name', 'kind'], (set) =>

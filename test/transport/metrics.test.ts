@@ -137,7 +137,7 @@ describe('metrics', () => {
     };
     const text = await createMetricsRegistry(studio).metrics();
     const m = (series: string) => sample(text, series);
-    expect(m('resilience4j_circuitbreaker_max_buffered_calls{name="video_export",kind="time_based"}')).toBe(60);
+    expect(m('resilience4j_circuitbreaker_max_buffered_calls{name="video_export"}')).toBe(60);
     expect(m('resilience4j_retry_calls_total{name="export",kind="successful_without_retry"}')).toBe(5);
     expect(m('resilience4j_retry_calls_total{name="export",kind="successful_with_retry"}')).toBe(2);
     expect(m('resilience4j_retry_calls_total{name="export",kind="failed_with_retry"}')).toBe(1);
