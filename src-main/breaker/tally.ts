@@ -6,7 +6,7 @@
 import type { CircuitState, CircuitStats, ConfigSnapshot } from './types.ts';
 import type { Call } from './call.ts';
 import { RecentCalls, slowThresholdMs } from './recent.ts';
-import { RollingWindow } from './window.ts';
+import { LATENCY_BOUNDS_MS, LatencyHistogram, RollingWindow } from './window.ts';
 
 /** The part of a breaker's state machine that its report shows. */
 export interface MachineView {
@@ -47,6 +47,9 @@ export class CallTally {
   /** Summed durations of successful and failed calls, ms: Prometheus-style _sum alongside the counts. */
   private successMs = 0;
   private failureMs = 0;
+  /** All-time durations by outcome, in fixed buckets: what Prometheus scrapes as calls_seconds_bucket. */
+  private readonly successHistogram = new LatencyHistogram();
+  private readonly failureHistogram = new LatencyHistogram();
   private readonly window: RollingWindow;
   private readonly recent = new RecentCalls();
   /** Monotonic times, turned into wall-clock times only when reported: one clock read per call saved. */
@@ -65,6 +68,7 @@ export class CallTally {
   success(now: number, durationMs: number): void {
     this.successes++;
     this.successMs += durationMs;
+    this.successHistogram.record(durationMs);
     this.window.count(now, 'successes');
     this.lastSuccessMono = now;
   }
@@ -72,6 +76,7 @@ export class CallTally {
   failure(now: number, durationMs: number): void {
     this.failures++;
     this.failureMs += durationMs;
+    this.failureHistogram.record(durationMs);
     this.window.count(now, 'failures');
     this.lastFailureMono = now;
   }
@@ -146,6 +151,7 @@ export class CallTally {
         ignored_errors: this.ignored,
         stale_results: this.stale,
         call_seconds_total: { successful: this.successMs / 1000, failed: this.failureMs / 1000 },
+        latency_histogram: { bounds_ms: LATENCY_BOUNDS_MS, successful: this.successHistogram.cumulative(), failed: this.failureHistogram.cumulative() },
         latency_ms: { p50: micros(p50), p95: micros(p95), p99: micros(p99), window_seconds: this.window.windowMs / 1000 },
         window: { seconds: this.window.windowMs / 1000, ...window, slow: windowSlow, slow_successes: slowSuccesses, slow_failures: slowFailures },
         slow_calls: this.slowSuccesses + this.slowFailures,

@@ -104,6 +104,12 @@ export interface CircuitStats {
     stale_results: number;
     /** Summed durations of completed calls, seconds, by outcome. */
     call_seconds_total: { successful: number; failed: number };
+    /**
+     * Durations of successful and failed calls since the breaker began, cumulative as Prometheus's
+     * buckets are: entry i counts the calls of at most bounds_ms[i]; the last entry (one past the
+     * bounds) counts them all, so it equals successful_requests or failed_requests.
+     */
+    latency_histogram: { bounds_ms: readonly number[]; successful: number[]; failed: number[] };
     latency_ms: { p50: number | null; p95: number | null; p99: number | null; window_seconds: number };
     window: {
       seconds: number;

@@ -115,3 +115,35 @@ export class RollingWindow {
     });
   }
 }
+
+/**
+ * Upper bounds (ms) of the all-time latency histogram that Prometheus scrapes as
+ * calls_seconds_bucket. 1-2.5-5 per decade, as Prometheus's own client defaults step: 18 bounds from
+ * 1 ms (a probe that fails at once) to 600 s (past the longest render stage a deadline allows), so
+ * histogram_quantile has a bound within 2.5x of any duration a stage takes, and a scrape carries
+ * 19 series per circuit and outcome rather than the rolling window's 289 buckets.
+ */
+export const LATENCY_BOUNDS_MS: readonly number[] = [
+  1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 600_000,
+];
+
+/**
+ * Durations counted since the breaker began, never reset or rolled (Prometheus histograms are
+ * cumulative counters): one count per bound, plus one for calls longer than the last bound.
+ * Each count is of its own bucket; `cumulative` gives Prometheus's "less than or equal" counts.
+ */
+export class LatencyHistogram {
+  private readonly counts = new Float64Array(LATENCY_BOUNDS_MS.length + 1);
+
+  record(ms: number): void {
+    let i = 0;
+    while (i < LATENCY_BOUNDS_MS.length && ms > LATENCY_BOUNDS_MS[i]!) i++;
+    this.counts[i]!++;
+  }
+
+  /** Calls at or under each bound, then all of them (the +Inf bucket). */
+  cumulative(): number[] {
+    let seen = 0;
+    return Array.from(this.counts, (n) => (seen += n));
+  }
+}

@@ -16,6 +16,7 @@ import { createEngineCircuits } from '../engine/circuits.ts';
 import { relieveMemoryPressure } from '../engine/memory-pressure.ts';
 import { RenderEngine } from '../engine/pipeline.ts';
 import { ResourceMonitor } from '../engine/resource-monitor.ts';
+import { RetryTally } from '../engine/retry-tally.ts';
 import type { RetryPolicy } from '../engine/retry.ts';
 import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
 import { openDatabase } from '../queue/database.ts';
@@ -194,6 +195,8 @@ export class Studio {
     return this.circuits.stats();
   }
 
+  readonly retries = new RetryTally();
+  retryStats = () => this.retries.snapshot();
   queueCounts(): Record<JobStatus, number> {
     return this.queue.counts();
   }

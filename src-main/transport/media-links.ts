@@ -24,6 +24,7 @@ export function withMediaUrls(studio: StudioPort, urlOf: (jobId: string, file: s
     subscribe: (listener, options) => studio.subscribe(listener, options),
     circuitStats: () => studio.circuitStats(),
     queueCounts: () => studio.queueCounts(),
+    retryStats: () => studio.retryStats?.() ?? {},
     mediaRoots: () => studio.mediaRoots?.() ?? [],
   };
 }

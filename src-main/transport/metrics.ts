@@ -5,9 +5,24 @@
  * calls_seconds_sum is exported for successful and failed calls, whose durations the breaker sums;
  * ignored calls (canceled, or not the circuit's business) have no duration kept, so no sum. Not
  * exported: _max, which the breaker does not track; a made-up figure would be worse than none.
+ *
+ * calls_seconds_bucket comes from the breaker's all-time fixed buckets (1 ms to 600 s), cumulative
+ * since the breaker began as Prometheus expects, so histogram_quantile works on it; its +Inf bucket
+ * equals calls_seconds_count for the same kind. _bucket, _sum and _count stay three counter families
+ * (not one histogram family) because the ignored kind has a count but no durations.
+ *
+ * max_buffered_calls: resilience4j's was the capacity of its count-based ring buffer, in calls (a
+ * gauge labelled by name only); resilience4j dropped the figure when it added time-based windows,
+ * yet its dashboard still plots it. Our window is time-based (every call of the last
+ * `window.seconds`, however many), so it has no capacity in calls. We report what sizes it: its
+ * span in seconds, said so in the help text; it is not a ceiling of buffered_calls.
+ *
+ * retry_calls_total: one count per stage task that went through the engine's retry loop, by
+ * resilience4j's four kinds; the retry's name is the stage's.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { type CircuitStats, JOB_STATUSES, type JobStatus } from '../../src-preload/contract.ts';
+import { RETRY_KINDS, type RetryStats } from '../engine/retry-tally.ts';
 import type { StudioPort } from './studio-port.ts';
 
 /** resilience4j's states; metrics_only never applies to us and is always 0, as resilience4j shows an unused state. */
@@ -18,10 +33,10 @@ export function createMetricsRegistry(studio: StudioPort): Registry {
   collectDefaultMetrics({ register: registry, prefix: 'storycore_' });
 
   // One read of the studio per scrape, shared by every metric's collect (they run back to back).
-  let cached: { circuits: CircuitStats[]; queue: Record<JobStatus, number> } | null = null;
+  let cached: { circuits: CircuitStats[]; queue: Record<JobStatus, number>; retries: RetryStats } | null = null;
   const read = () => {
     if (cached === null) {
-      cached = { circuits: Object.values(studio.circuitStats()), queue: studio.queueCounts() };
+      cached = { circuits: Object.values(studio.circuitStats()), queue: studio.queueCounts(), retries: studio.retryStats?.() ?? {} };
       setImmediate(() => (cached = null));
     }
     return cached;
@@ -66,6 +81,16 @@ export function createMetricsRegistry(studio: StudioPort): Registry {
       set({ name: c.name, kind: 'failed' }, c.stats.call_seconds_total.failed);
     }),
   );
+  counter('resilience4j_circuitbreaker_calls_seconds_bucket', 'Calls that ended at most `le` seconds after they began, by outcome, since start', ['name', 'kind', 'le'], (set) =>
+    eachCircuit((c) => {
+      const { bounds_ms: bounds, successful, failed } = c.stats.latency_histogram;
+      const les = [...bounds.map((ms) => String(ms / 1000)), '+Inf'];
+      les.forEach((le, i) => {
+        set({ name: c.name, kind: 'successful', le }, successful[i] ?? 0);
+        set({ name: c.name, kind: 'failed', le }, failed[i] ?? 0);
+      });
+    }),
+  );
   counter('resilience4j_circuitbreaker_not_permitted_calls_total', 'Calls turned away without running', ['name', 'kind'], (set) =>
     eachCircuit((c) => set({ name: c.name, kind: 'not_permitted' }, c.stats.rejected_requests)),
   );
@@ -80,6 +105,9 @@ export function createMetricsRegistry(studio: StudioPort): Registry {
       set({ name: c.name, kind: 'successful' }, c.stats.window.successes);
       set({ name: c.name, kind: 'failed' }, c.stats.window.failures);
     }),
+  );
+  gauge('resilience4j_circuitbreaker_max_buffered_calls', 'The span of the time-based sliding window, in seconds: it holds every call of that span, so it has no capacity in calls', ['name'], (set) =>
+    eachCircuit((c) => set({ name: c.name }, c.stats.window.seconds)),
   );
   // As resilience4j: the slow calls of the sliding window by outcome, and their share of its calls.
   gauge('resilience4j_circuitbreaker_slow_calls', 'Calls in the sliding window slower than expected (or than the slow-call threshold), by outcome', ['name', 'kind'], (set) =>
@@ -103,6 +131,9 @@ export function createMetricsRegistry(studio: StudioPort): Registry {
   counter('storycore_circuit_timeouts_total', 'Calls that ran past their deadline and were aborted', ['name'], (set) =>
     eachCircuit((c) => set({ name: c.name }, c.stats.timeouts)),
   );
+  counter('resilience4j_retry_calls_total', 'Stage tasks through the retry loop, by whether they succeeded and whether they were retried', ['name', 'kind'], (set) => {
+    for (const [name, counts] of Object.entries(read().retries)) for (const kind of RETRY_KINDS) set({ name, kind }, counts[kind]);
+  });
   gauge('storycore_queue_jobs', 'Render jobs by status', ['status'], (set) => {
     const queue = read().queue;
     for (const status of JOB_STATUSES) set({ status }, queue[status] ?? 0);

@@ -1,4 +1,5 @@
 import type { CircuitStats, CommandReply, EventBatch, JobStatus } from '../../src-preload/contract.ts';
+import type { RetryStats } from '../engine/retry-tally.ts';
 
 /** The studio as every door sees it: the host, or a wrapper of it (withMediaUrls), or a test's fake. */
 export interface StudioPort {
@@ -8,6 +9,8 @@ export interface StudioPort {
   subscribe(listener: (batch: EventBatch) => void, options?: { isBackedUp?: () => boolean }): () => void;
   circuitStats(): Record<string, CircuitStats>;
   queueCounts(): Record<JobStatus, number>;
+  /** How the stages' retry loops ended, per stage and resilience4j kind; none when absent (a port without retries). */
+  retryStats?(): RetryStats;
   /** Absolute folders whose files the media route may serve (the finished renders); none when absent. */
   mediaRoots?(): string[];
 }

@@ -66,3 +66,15 @@ export function outcome<T>(promise: Promise<T>) {
   );
   return result;
 }
+
+/**
+ * A call through `breaker` that takes `ms` on the hand-driven clock, then succeeds or fails:
+ * for tests of durations (slow calls, latency buckets).
+ */
+export async function callTaking(breaker: Pick<CircuitBreaker, 'execute'>, scheduler: ManualScheduler, ms: number, fails = false, options: { expectedMs?: number } = {}): Promise<void> {
+  let finish!: () => void;
+  const call = breaker.execute(() => new Promise<void>((resolve, reject) => (finish = fails ? () => reject(new Error('x')) : resolve)), options);
+  scheduler.advance(ms);
+  finish();
+  await call.catch(() => {});
+}

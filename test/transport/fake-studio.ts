@@ -1,5 +1,6 @@
 /** A StudioPort for transport tests: records commands, answers from the contract's schema, emits batches on demand. */
 import { CommandSchema, type CircuitStats, type CommandReply, type EventBatch, type Job, JOB_STATUSES, type JobStatus } from '../../src-preload/contract.ts';
+import type { RetryStats } from '../../src-main/engine/retry-tally.ts';
 import type { StudioPort } from '../../src-main/transport/studio-port.ts';
 
 export interface FakeSubscriber {
@@ -12,6 +13,7 @@ export class FakeStudio implements StudioPort {
   readonly subscribers = new Set<FakeSubscriber>();
   circuits: () => Record<string, CircuitStats> = () => ({});
   counts: Partial<Record<JobStatus, number>> = {};
+  retries: RetryStats = {};
   private seq = 0;
 
   async execute(command: unknown, actor: string): Promise<CommandReply> {
@@ -43,6 +45,10 @@ export class FakeStudio implements StudioPort {
 
   queueCounts(): Record<JobStatus, number> {
     return Object.fromEntries(JOB_STATUSES.map((s) => [s, this.counts[s] ?? 0])) as Record<JobStatus, number>;
+  }
+
+  retryStats(): RetryStats {
+    return this.retries;
   }
 
   /** Sends one batch to every subscriber, as the bus would (without its holding back). */

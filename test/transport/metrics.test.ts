@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitManager, ManualScheduler } from '../../src-main/breaker/index.ts';
 import { createMetricsRegistry } from '../../src-main/transport/metrics.ts';
+import { callTaking } from '../breaker/helpers.ts';
 import { FakeStudio } from './fake-studio.ts';
 import { bearer, raw, serve } from './helpers.ts';
 
@@ -74,13 +75,7 @@ describe('metrics', () => {
     const { manager, scheduler, studio } = studioWithCircuits();
     const exportCircuit = manager.getBreaker('video_export');
     /** A call that takes `ms` on the hand-driven clock, expected to take 10 ms (slow past 20 ms). */
-    const taking = async (ms: number, fails = false) => {
-      let finish!: () => void;
-      const call = exportCircuit.execute(() => new Promise<void>((resolve, reject) => (finish = fails ? () => reject(new Error('x')) : resolve)), { expectedMs: 10 });
-      scheduler.advance(ms);
-      finish();
-      await call.catch(() => {});
-    };
+    const taking = (ms: number, fails = false) => callTaking(exportCircuit, scheduler, ms, fails, { expectedMs: 10 });
     await taking(5);
     await taking(30);
     await taking(25, true);
@@ -107,6 +102,48 @@ describe('metrics', () => {
     const after = await registry.metrics();
     expect(sample(after, 'resilience4j_circuitbreaker_state{name="video_export",state="forced_open"}')).toBe(1);
     expect(sample(after, 'resilience4j_circuitbreaker_state{name="video_export",state="closed"}')).toBe(0);
+  });
+
+  it('exports the latency histogram as cumulative buckets whose +Inf matches the count', async () => {
+    const { manager, scheduler, studio } = studioWithCircuits();
+    const exportCircuit = manager.getBreaker('video_export');
+    const taking = (ms: number, fails = false) => callTaking(exportCircuit, scheduler, ms, fails);
+    await taking(3);
+    await taking(40);
+    await taking(60, true);
+    const text = await createMetricsRegistry(studio).metrics();
+    const m = (series: string) => sample(text, series);
+    const bucket = (kind: string, le: string) => m(`resilience4j_circuitbreaker_calls_seconds_bucket{name="video_export",kind="${kind}",le="${le}"}`);
+    expect(bucket('successful', '0.001')).toBe(0);
+    expect(bucket('successful', '0.005')).toBe(1);
+    expect(bucket('successful', '0.05')).toBe(2);
+    expect(bucket('successful', '600')).toBe(2);
+    expect(bucket('successful', '+Inf')).toBe(m('resilience4j_circuitbreaker_calls_seconds_count{name="video_export",kind="successful"}'));
+    expect(bucket('failed', '0.05')).toBe(0);
+    expect(bucket('failed', '0.1')).toBe(1);
+    expect(bucket('failed', '+Inf')).toBe(m('resilience4j_circuitbreaker_calls_seconds_count{name="video_export",kind="failed"}'));
+    expect(m('resilience4j_circuitbreaker_calls_seconds_sum{name="video_export",kind="failed"}')).toBeCloseTo(0.06);
+    expect(m('resilience4j_circuitbreaker_calls_seconds_bucket{name="video_interpolation",kind="failed",le="+Inf"}')).toBe(0);
+    expect(text).not.toMatch(/calls_seconds_bucket\{[^}]*kind="ignored"/);
+    // Every circuit and outcome has the same 19 buckets, in rising order of le.
+    expect(text.match(/^resilience4j_circuitbreaker_calls_seconds_bucket\{name="video_export",kind="successful"/gm)).toHaveLength(19);
+  });
+
+  it('shows the window size as max_buffered_calls and the retry outcomes by kind', async () => {
+    const { studio } = studioWithCircuits();
+    studio.retries = {
+      export: { successful_without_retry: 5, successful_with_retry: 2, failed_with_retry: 1, failed_without_retry: 0 },
+      interpolation: { successful_without_retry: 0, successful_with_retry: 0, failed_with_retry: 0, failed_without_retry: 3 },
+    };
+    const text = await createMetricsRegistry(studio).metrics();
+    const m = (series: string) => sample(text, series);
+    expect(m('resilience4j_circuitbreaker_max_buffered_calls{name="video_export"}')).toBe(60);
+    expect(m('resilience4j_retry_calls_total{name="export",kind="successful_without_retry"}')).toBe(5);
+    expect(m('resilience4j_retry_calls_total{name="export",kind="successful_with_retry"}')).toBe(2);
+    expect(m('resilience4j_retry_calls_total{name="export",kind="failed_with_retry"}')).toBe(1);
+    expect(m('resilience4j_retry_calls_total{name="export",kind="failed_without_retry"}')).toBe(0);
+    expect(m('resilience4j_retry_calls_total{name="interpolation",kind="failed_without_retry"}')).toBe(3);
+    expect(text).toMatch(/^# TYPE resilience4j_retry_calls_total counter$/m);
   });
 
   it('answers 500 without crashing when the studio cannot be read', async () => {
