@@ -59,6 +59,45 @@ describe('storycore circuits', () => {
   });
 });
 
+describe('storycore --help', () => {
+  it('lists every command, exits 0 and writes only to stdout', () => {
+    for (const flag of ['--help', '-h']) {
+      const result = run(flag);
+      expect(result).toMatchObject({ status: 0, stderr: '' });
+      for (const command of ['render', 'serve', 'circuits']) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+      expect(result.stdout).toMatch(/Exit codes: 0 .* 1 .* 2 bad input/);
+    }
+  });
+
+  it('prints the overview with exit 2 when no command is given', () => {
+    const result = run();
+    expect(result.status).toBe(2);
+    expect(result.stdout).toMatch(/Usage: storycore/);
+  });
+
+  it.each([
+    ['render', ['--demo', '--out <dir>', '--quality <level>', '--circuit <name.field=value>', '--chaos <stage=mode[:times]>', '--workers <n>', '--json', '[project]']],
+    ['serve', ['--port <port>', '--host <host>', '--data <dir>', '--token <token>', '--workers <n>']],
+    ['circuits', ['--json']],
+  ])('%s --help names every option the command takes', (command, options) => {
+    const result = run(command, '--help');
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    expect(result.stdout).toMatch(new RegExp(`^Usage: storycore ${command} `));
+    for (const option of options) expect(result.stdout).toContain(option);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('render --help lists the qualities the model accepts', () => {
+    expect(run('render', '--help').stdout.replace(/\s+/g, ' ')).toContain('draft, preview, standard, final');
+  });
+
+  it('an option without its value is bad input: exit 2, the option named, the help pointed to', () => {
+    const result = run('render', '--demo', '--out');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--out <dir>.*argument missing.*storycore render --help/);
+  });
+});
+
 describe('storycore render: bad input', () => {
   const badProject = (content: string) => {
     const file = join(dir, 'project.json');
