@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_CIRCUITS } from '../src-main/breaker/index.ts';
 import { probe } from '../src-main/engine/ffprobe.ts';
 import { parseProject } from '../src-main/engine/model.ts';
+import { CLI_ENTRY, runCliAsync } from './cli-process.ts';
 
-const cli = fileURLToPath(new URL('../src-main/cli.ts', import.meta.url));
+const cli = CLI_ENTRY;
 const demo = fileURLToPath(new URL('../resources/demo/project.json', import.meta.url));
 
 let dir = '';
@@ -19,24 +20,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000, cwd: dir });
 
-/** Runs the CLI without blocking the test's event loop (renders take seconds). */
-function runAsync(args: string[], timeoutMs = 150_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: dir });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`cli did not finish in ${timeoutMs} ms:\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const runAsync = (args: string[], timeoutMs?: number) => runCliAsync(args, dir, timeoutMs);
 
 const tinyProject = (shot: Record<string, unknown> = {}) => ({
   version: 1,

@@ -2,7 +2,6 @@
  * The example projects in resources/examples load as they ship and render through the CLI with
  * real ffmpeg (draft quality, short shots), so the README's command is known to work.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { probe } from '../src-main/engine/ffprobe.ts';
 import { exportPaths } from '../src-main/engine/pipeline.ts';
 import { loadProject } from '../src-main/engine/project-io.ts';
+import { runCliAsync } from './cli-process.ts';
 
-const cli = fileURLToPath(new URL('../src-main/cli.ts', import.meta.url));
 const picturesExample = fileURLToPath(new URL('../resources/examples/pictures/project.json', import.meta.url));
 
 let dir = '';
@@ -20,24 +19,6 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'storycore-example-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-function runCli(args: string[], timeoutMs = 120_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: dir });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`cli did not finish in ${timeoutMs} ms:\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 describe('resources/examples/pictures', () => {
   it('loads: every keyframe is a picture inside the folder, each small enough to ship', async () => {
@@ -51,7 +32,7 @@ describe('resources/examples/pictures', () => {
 
   it('renders at draft quality through the CLI: JSON lines only, one verified output per shot', async () => {
     const { project } = await loadProject(picturesExample);
-    const result = await runCli(['render', picturesExample, '--out', 'out', '--quality', 'draft', '--json']);
+    const result = await runCliAsync(['render', picturesExample, '--out', 'out', '--quality', 'draft', '--json'], dir);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; ok?: boolean });
