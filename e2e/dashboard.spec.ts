@@ -70,7 +70,7 @@ test('the dashboard draws live data: a stop and a reset on the timeline and in t
   // The stop paused the queue and reset starts nothing; Resume says what it starts, then starts it.
   await expect(page.getByTestId('paused-banner')).toBeVisible();
   await page.getByTestId('add-demo').click();
-  await expect(page.getByTestId('resume-preview')).toContainText(/3 queued: fractal_pan, chart_zoom, gradient_ken_burns/);
+  await expect(page.getByTestId('resume-preview')).toContainText(/3 queued: fractal_pan, chart_zoom, fractal_ken_burns/);
   await page.getByTestId('resume').click();
   await expect(page.getByTestId('paused-banner')).toHaveCount(0);
   await expect(page.locator('[data-testid^="queue-row-"][data-status="running"]').first()).toBeVisible({ timeout: 30_000 });

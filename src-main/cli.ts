@@ -1,11 +1,14 @@
+#!/usr/bin/env node
 /**
- * Headless entry: `npm run storycore -- <command>`. Arguments are validated before anything runs;
- * bad input exits 2 with a message naming the argument and the fix, and writes nothing.
+ * Headless entry: `npx storycore <command>` (the package's bin) or `npm run storycore -- <command>`.
+ * Commander reads the arguments and writes the help from the definitions in cli-commands.ts;
+ * values are then validated before anything runs: bad input exits 2 with a message naming the
+ * argument and the fix, and writes nothing.
  */
 import { existsSync, realpathSync } from 'node:fs';
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { CommanderError } from 'commander';
 import { z } from 'zod';
 import { InvalidConfigError, SEED_CIRCUITS } from './breaker/index.ts';
 import { APP_NAME } from './app-info.ts';
@@ -17,30 +20,11 @@ import { QUALITIES, ProjectError, type Quality } from './engine/model.ts';
 import { type LoadedProject, loadProject } from './engine/project-io.ts';
 import { type CircuitOverride, renderProject } from './engine/render-project.ts';
 import { createReporter } from './cli-report.ts';
+import { type CircuitsOptions, type RenderOptions, type ServeOptions, defineCommands } from './cli-commands.ts';
 import { Studio, osUser } from './host/studio.ts';
 import { DatabaseOpenError } from './queue/open-error.ts';
 import { UnsafeBindingError } from './transport/auth.ts';
 import { assertSafeBinding, generateToken, startServer } from './transport/http-server.ts';
-
-const USAGE = `${APP_NAME} — command line
-
-  storycore render <project.json | --demo> --out DIR [options]
-      --quality draft|preview|standard|final   override every shot's quality
-      --circuit NAME.FIELD=VALUE               change a circuit for this run (repeatable),
-                                               e.g. video_interpolation.timeoutMs=2000
-      --chaos STAGE=MODE[:TIMES]               fault drill (repeatable): STAGE is frame_processing,
-                                               interpolation or export; MODE is fail, hang, crash or slow
-      --workers N                              worker processes (default: cores, at most 4)
-      --json                                   one JSON object per line instead of progress bars
-                                               Each shot's estimate is printed first; a shot that cannot
-                                               fit its circuit's timeout is refused (exit 2, nothing rendered)
-  storycore serve [--port 7777] [--host 127.0.0.1] [--data DIR] [--token T] [--workers N]
-                                               the studio in a browser: renderer, WebSocket, /metrics.
-                                               Without --token a random one is made and printed with
-                                               the URL; any host but loopback needs an explicit token
-  storycore circuits [--json]                  the seven circuits and their default configs
-  storycore --help                             this text
-`;
 
 /** Exit codes: 0 all rendered, 1 a shot failed, 2 bad input (a refused shot included). */
 class UsageError extends Error {}
@@ -85,18 +69,7 @@ const ServeArgs = z.object({
   workers: z.coerce.number({ error: '--workers must be a number' }).int().min(1, '--workers must be at least 1').max(16, '--workers must be at most 16').optional(),
 });
 
-async function serve(argv: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      port: { type: 'string', default: '7777' },
-      host: { type: 'string', default: '127.0.0.1' },
-      data: { type: 'string', default: join(homedir(), '.storycore') },
-      token: { type: 'string' },
-      workers: { type: 'string' },
-    },
-  });
+async function serve(values: ServeOptions, out: (line: string) => void): Promise<number> {
   const parsed = ServeArgs.safeParse(values);
   if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid arguments');
   const args = parsed.data;
@@ -130,21 +103,7 @@ const RenderArgs = z.object({
   workers: z.coerce.number({ error: '--workers must be a number' }).int('--workers must be a whole number').min(1, '--workers must be at least 1').max(16, '--workers must be at most 16').optional(),
 });
 
-async function render(argv: string[], out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      demo: { type: 'boolean', default: false },
-      out: { type: 'string' },
-      quality: { type: 'string' },
-      circuit: { type: 'string', multiple: true, default: [] },
-      chaos: { type: 'string', multiple: true, default: [] },
-      workers: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
+async function render(positionals: string[], values: RenderOptions, out: (line: string) => void): Promise<number> {
   const parsed = RenderArgs.safeParse({ ...values, project: positionals[0] });
   if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid arguments');
   const args = parsed.data;
@@ -203,18 +162,22 @@ function estimateProject(loaded: LoadedProject, overrides: ReturnType<typeof par
 }
 
 export async function runCli(argv: string[], out: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h') {
-    out(USAGE);
-    return command === undefined ? 2 : 0;
+  let code = 0;
+  const program = defineCommands(out, {
+    render: async (positionals, values) => void (code = await render(positionals, values, out)),
+    serve: async (values) => void (code = await serve(values, out)),
+    circuits: (values) => void (code = circuits(values, out)),
+  });
+  if (argv.length === 0) {
+    out(program.helpInformation().trimEnd());
+    return 2;
   }
   try {
-    if (command === 'render') return await render(rest, out);
-    if (command === 'circuits') return circuits(rest, out);
-    if (command === 'serve') return await serve(rest, out);
-    throw new UsageError(`unknown command "${command}": try render, circuits or --help`);
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ProjectError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof CommanderError) return commanderExit(error, argv);
+    if (error instanceof UsageError || error instanceof ProjectError) {
       process.stderr.write(`storycore: ${(error as Error).message}\n`);
       return 2;
     }
@@ -230,8 +193,23 @@ export async function runCli(argv: string[], out: (line: string) => void = (line
   }
 }
 
-function circuits(argv: string[], out: (line: string) => void): number {
-  const { values } = parseArgs({ args: argv, strict: true, options: { json: { type: 'boolean', default: false } } });
+const COMMANDS = ['render', 'serve', 'circuits'];
+
+/** Help asked for is exit 0; anything commander refuses (unknown option, missing value) is bad input, exit 2. */
+function commanderExit(error: CommanderError, argv: string[]): number {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+  if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
+  if (error.code === 'commander.unknownCommand') {
+    const name = /'(.*)'/.exec(error.message)?.[1] ?? argv[0];
+    process.stderr.write(`storycore: unknown command "${name}": try render, serve, circuits or --help\n`);
+    return 2;
+  }
+  const command = COMMANDS.find((c) => argv.includes(c));
+  process.stderr.write(`storycore: ${error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} — see \`storycore ${command ? `${command} ` : ''}--help\`\n`);
+  return 2;
+}
+
+function circuits(values: CircuitsOptions, out: (line: string) => void): number {
   if (values.json) {
     out(JSON.stringify(SEED_CIRCUITS));
     return 0;

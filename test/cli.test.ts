@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_CIRCUITS } from '../src-main/breaker/index.ts';
 import { probe } from '../src-main/engine/ffprobe.ts';
 import { parseProject } from '../src-main/engine/model.ts';
+import { CLI_ENTRY, runCliAsync } from './cli-process.ts';
 
-const cli = fileURLToPath(new URL('../src-main/cli.ts', import.meta.url));
+const cli = CLI_ENTRY;
 const demo = fileURLToPath(new URL('../resources/demo/project.json', import.meta.url));
 
 let dir = '';
@@ -19,24 +20,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000, cwd: dir });
 
-/** Runs the CLI without blocking the test's event loop (renders take seconds). */
-function runAsync(args: string[], timeoutMs = 150_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: dir });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`cli did not finish in ${timeoutMs} ms:\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const runAsync = (args: string[], timeoutMs?: number) => runCliAsync(args, dir, timeoutMs);
 
 const tinyProject = (shot: Record<string, unknown> = {}) => ({
   version: 1,
@@ -56,6 +40,45 @@ describe('storycore circuits', () => {
   it('rejects an unknown command or flag with a clear message and exit 2', () => {
     expect(run('explode')).toMatchObject({ status: 2, stderr: expect.stringMatching(/unknown command "explode"/) });
     expect(run('circuits', '--bogus')).toMatchObject({ status: 2, stderr: expect.stringMatching(/--bogus/) });
+  });
+});
+
+describe('storycore --help', () => {
+  it('lists every command, exits 0 and writes only to stdout', () => {
+    for (const flag of ['--help', '-h']) {
+      const result = run(flag);
+      expect(result).toMatchObject({ status: 0, stderr: '' });
+      for (const command of ['render', 'serve', 'circuits']) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+      expect(result.stdout).toMatch(/Exit codes: 0 .* 1 .* 2 bad input/);
+    }
+  });
+
+  it('prints the overview with exit 2 when no command is given', () => {
+    const result = run();
+    expect(result.status).toBe(2);
+    expect(result.stdout).toMatch(/Usage: storycore/);
+  });
+
+  it.each([
+    ['render', ['--demo', '--out <dir>', '--quality <level>', '--circuit <name.field=value>', '--chaos <stage=mode[:times]>', '--workers <n>', '--json', '[project]']],
+    ['serve', ['--port <port>', '--host <host>', '--data <dir>', '--token <token>', '--workers <n>']],
+    ['circuits', ['--json']],
+  ])('%s --help names every option the command takes', (command, options) => {
+    const result = run(command, '--help');
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    expect(result.stdout).toMatch(new RegExp(`^Usage: storycore ${command} `));
+    for (const option of options) expect(result.stdout).toContain(option);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('render --help lists the qualities the model accepts', () => {
+    expect(run('render', '--help').stdout.replace(/\s+/g, ' ')).toContain('draft, preview, standard, final');
+  });
+
+  it('an option without its value is bad input: exit 2, the option named, the help pointed to', () => {
+    const result = run('render', '--demo', '--out');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--out <dir>.*argument missing.*storycore render --help/);
   });
 });
 

@@ -1,0 +1,108 @@
+/**
+ * The command line's commands and options, defined once: commander parses argv from these
+ * definitions and writes `--help` from them, so the help can never drift from what is accepted.
+ * Values arrive as strings and are checked by the commands' zod schemas in cli.ts, whose messages
+ * name the option and the fix.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { APP_NAME } from './app-info.ts';
+import { QUALITIES } from './engine/model.ts';
+
+export interface RenderOptions {
+  demo: boolean;
+  out?: string;
+  quality?: string;
+  circuit: string[];
+  chaos: string[];
+  workers?: string;
+  json: boolean;
+}
+
+export interface ServeOptions {
+  port: string;
+  host: string;
+  data: string;
+  token?: string;
+  workers?: string;
+}
+
+export interface CircuitsOptions {
+  json: boolean;
+}
+
+export interface CommandActions {
+  /** `positionals` holds every operand, so the command itself can refuse more than one project. */
+  render: (positionals: string[], values: RenderOptions) => Promise<void>;
+  serve: (values: ServeOptions) => Promise<void>;
+  circuits: (values: CircuitsOptions) => void;
+}
+
+const EXIT_CODES = `
+Exit codes: 0 all rendered (or help shown), 1 a shot failed, 2 bad input (nothing is written).
+The project format: docs/PROJECT-FORMAT.md. Example: storycore render --demo --out renders --json`;
+
+const RENDER_EXAMPLES = `
+Examples:
+  storycore render --demo --out renders
+  storycore render resources/examples/pictures/project.json --out renders --quality draft
+  storycore render project.json --out renders --json --circuit video_interpolation.timeoutMs=2000
+  storycore render project.json --out renders --chaos interpolation=hang:1`;
+
+/** A repeatable option: every occurrence is kept, in order. */
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/**
+ * The program with its three commands. Output goes through `out` (help is stdout's), commander's
+ * own error printing is silenced and its exits become thrown CommanderErrors, so the caller decides
+ * the message and the exit code.
+ */
+export function defineCommands(out: (line: string) => void, actions: CommandActions): Command {
+  const program = new Command('storycore')
+    .description(`${APP_NAME} — command line: render shots, serve the studio in a browser, show the circuits.`)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => out(text.trimEnd()),
+      writeErr: (text) => process.stderr.write(text),
+      outputError: () => {},
+    })
+    .helpCommand(false)
+    // Defaults worth reading (a port, a folder) are shown; false and [] for flags say nothing.
+    .configureHelp({ optionDescription: (option) => (typeof option.defaultValue === 'string' ? `${option.description} (default: ${option.defaultValue})` : option.description) })
+    .addHelpText('after', EXIT_CODES);
+
+  program
+    .command('render')
+    .description("render every shot of a project (or the demo) to DIR, each stage behind its circuit breaker. Each shot's estimate is printed first; a shot that cannot fit its circuit's timeout is refused (exit 2, nothing rendered)")
+    .argument('[project]', 'a project.json; keyframe pictures are read relative to its folder')
+    .option('--demo', 'render the demo project that ships with the studio instead of a file', false)
+    .option('--out <dir>', 'the folder the renders go to (required)')
+    .option('--quality <level>', `override every shot's quality: ${QUALITIES.join(', ')}`)
+    .option('--circuit <name.field=value>', 'change a circuit for this run (repeatable), e.g. video_interpolation.timeoutMs=2000', collect, [])
+    .option('--chaos <stage=mode[:times]>', 'fault drill (repeatable): STAGE is frame_processing, interpolation or export; MODE is fail, hang, crash or slow', collect, [])
+    .option('--workers <n>', 'worker processes, 1–16 (default: cores, at most 4)')
+    .option('--json', 'one JSON object per line on stdout instead of progress bars', false)
+    // More than one project is refused by the command itself, with a message that lists them.
+    .allowExcessArguments()
+    .addHelpText('after', RENDER_EXAMPLES)
+    .action((_project: string | undefined, values: RenderOptions, command: Command) => actions.render(command.args, values));
+
+  program
+    .command('serve')
+    .description('the studio in a browser: renderer, WebSocket, /metrics. Without --token a random one is made and printed with the URL; any host but loopback needs an explicit token')
+    .option('--port <port>', 'TCP port, 0–65535 (0 picks a free one)', '7777')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data <dir>', 'the data folder: queue database, history, renders', join(homedir(), '.storycore'))
+    .option('--token <token>', 'the access token, at least 16 characters (default: a random one)')
+    .option('--workers <n>', 'worker processes, 1–16 (default: cores, at most 4)')
+    .action((values: ServeOptions) => actions.serve(values));
+
+  program
+    .command('circuits')
+    .description('the seven circuits and their default configs')
+    .option('--json', 'one JSON object instead of a table', false)
+    .action((values: CircuitsOptions) => actions.circuits(values));
+
+  return program;
+}
