@@ -64,6 +64,8 @@ test('a hang drill opens the interpolation circuit; stopping it lets the probes 
   await expect(rows).toHaveCount(before.size + 3);
   const drilled = (await rows.evaluateAll((trs) => trs.map((r) => r.getAttribute('data-testid')!))).filter((id) => !before.has(id)).map((id) => id.replace('queue-row-', ''));
   await expect(card).toHaveAttribute('data-state', 'open', { timeout: 60_000 });
+  // The chip in the queue view said it; the card in the operator's view counts down to half-open.
+  await showView(page, 'operator');
   await expect(page.getByTestId(`countdown-${CIRCUIT}`)).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('open.png'), fullPage: true });
 
@@ -75,6 +77,7 @@ test('a hang drill opens the interpolation circuit; stopping it lets the probes 
   await expect(card).toHaveAttribute('data-state', 'half_open', { timeout: 30_000 });
   // Half-open only closes on calls that succeed; the first demo's shots may already be past interpolation
   // (on a fallback method), so a second demo brings the probe traffic.
+  await showView(page, 'queue');
   await page.getByTestId('add-demo').click();
   await expect(card).toHaveAttribute('data-state', 'closed', { timeout: 60_000 });
 
