@@ -4,8 +4,9 @@
  * granted the permission. A click focuses the window and shows that circuit. The desktop app does
  * not use this: its main process notifies already, and a second alert would say the same twice.
  */
-import type { CircuitHistoryEntry, EventBatch } from '../../../src-preload/contract.ts';
+import type { EventBatch } from '../../../src-preload/contract.ts';
 import { STATE_LABEL } from '../dashboard/CircuitCard.tsx';
+import { alertText, openings } from './alert-text.ts';
 
 const STORAGE_KEY = 'storycore.alerts';
 
@@ -28,25 +29,11 @@ export function rememberAlertsWanted(on: boolean): void {
   }
 }
 
-/** The transitions in a batch that opened a circuit: what an operator must hear about. */
-export function openings(batch: EventBatch): CircuitHistoryEntry[] {
-  return batch.events.flatMap((e) => (e.kind === 'circuit_transition' && (e.entry.to === 'open' || e.entry.to === 'forced_open') ? [e.entry] : []));
-}
-
-/** What one notification says; several circuits opening in one batch (an emergency stop) make one alert, not seven. */
-export function alertText(opened: readonly CircuitHistoryEntry[]): { title: string; body: string; circuit: string } | null {
-  const first = opened[0];
-  if (!first) return null;
-  if (opened.length === 1) return { title: `Circuit ${first.circuit} is ${STATE_LABEL[first.to]}`, body: first.reason, circuit: first.circuit };
-  const names = [...new Set(opened.map((e) => e.circuit))];
-  return { title: `${names.length} circuits opened`, body: `${names.join(', ')}: ${first.reason}`, circuit: first.circuit };
-}
-
 /** A batch listener that notifies of openings; `onShow` is the window's one way to show a circuit. */
 export function circuitAlerts(onShow: (circuit: string) => void): (batch: EventBatch) => void {
   return (batch) => {
     if (!notificationsSupported() || Notification.permission !== 'granted' || !alertsWanted()) return;
-    const text = alertText(openings(batch));
+    const text = alertText(openings(batch), STATE_LABEL);
     if (!text) return;
     // One tag: a new opening replaces the last alert instead of stacking them.
     const notification = new Notification(text.title, { body: text.body, tag: 'storycore-circuit-opened' });
