@@ -1,5 +1,5 @@
 import { expect, type Page, type TestInfo, test } from '@playwright/test';
-import { CIRCUITS, openStudio } from './studio.ts';
+import { CIRCUITS, openStudio, showView } from './studio.ts';
 
 /** A viewport screenshot (what the operator sees) saved and attached to the report. */
 async function shoot(page: Page, testInfo: TestInfo, name: string, size: { width: number; height: number }): Promise<void> {
@@ -14,6 +14,7 @@ async function shoot(page: Page, testInfo: TestInfo, name: string, size: { width
 test('the dashboard draws live data: a stop and a reset on the timeline and in the log, charts filling, screenshots at two sizes', async ({ page }, testInfo) => {
   test.setTimeout(240_000);
   await openStudio(page);
+  await showView(page, 'operator');
   for (const name of CIRCUITS) await expect(page.getByTestId(`circuit-card-${name}`)).toHaveAttribute('data-state', 'closed');
   const cards = await page.locator('[data-testid^="circuit-card-"]').count();
   await expect(page.locator('[data-testid^="timeline-row-"]')).toHaveCount(cards);
@@ -69,11 +70,13 @@ test('the dashboard draws live data: a stop and a reset on the timeline and in t
 
   // The stop paused the queue and reset starts nothing; Resume says what it starts, then starts it.
   await expect(page.getByTestId('paused-banner')).toBeVisible();
+  await showView(page, 'queue');
   await page.getByTestId('add-demo').click();
   await expect(page.getByTestId('resume-preview')).toContainText(/3 queued: fractal_pan, chart_zoom, fractal_ken_burns/);
   await page.getByTestId('resume').click();
   await expect(page.getByTestId('paused-banner')).toHaveCount(0);
   await expect(page.locator('[data-testid^="queue-row-"][data-status="running"]').first()).toBeVisible({ timeout: 30_000 });
+  await showView(page, 'operator');
 
   // The views by keyboard: arrows move between the tabs; the control bar stays in each.
   await page.getByTestId('tab-dashboard').focus();
@@ -98,6 +101,7 @@ test('the dashboard draws live data: a stop and a reset on the timeline and in t
   await page.setViewportSize({ width: 1280, height: 800 });
 
   // Leave the shared host as found: the demo done, nothing running.
+  await showView(page, 'queue');
   await expect(page.locator('[data-testid^="queue-row-"]:not([data-status="done"])')).toHaveCount(0, { timeout: 180_000 });
   await page.getByTestId('tab-history').click();
   await expect(page.locator('[data-testid^="past-job-"][data-status="done"]')).toHaveCount(3);

@@ -1,5 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
-import { openStudio } from './studio.ts';
+import { circuitState, openStudio, showView } from './studio.ts';
 
 const CIRCUIT = 'video_interpolation';
 /** The seed config (src-main/breaker/seed.ts); restored after each test because later specs share this host. */
@@ -16,6 +16,7 @@ async function expectConfig(page: Page, values: Partial<typeof SEED>): Promise<v
 
 test.afterEach(async ({ page }) => {
   await openStudio(page);
+  await showView(page, 'operator');
   if (await page.getByTestId('drills-off').isVisible()) await page.getByTestId('drills-off').click();
   await expect(page.getByTestId('drill-banner')).toHaveCount(0);
   await configure(page, SEED);
@@ -24,6 +25,7 @@ test.afterEach(async ({ page }) => {
 
 test('a bad threshold shows the host error at the form and changes nothing', async ({ page }, testInfo) => {
   await openStudio(page);
+  await showView(page, 'operator');
   await expectConfig(page, SEED);
   await configure(page, { timeoutMs: '-5' });
   const error = page.getByTestId(`circuit-settings-${CIRCUIT}`).getByRole('alert');
@@ -33,6 +35,7 @@ test('a bad threshold shows the host error at the form and changes nothing', asy
   // A fresh page reads the host's config: still the seed.
   await page.reload();
   await openStudio(page);
+  await showView(page, 'operator');
   await expectConfig(page, SEED);
   await expect(page.getByTestId(`circuit-card-${CIRCUIT}`)).toContainText(`0/${SEED.failureThreshold}`);
 });
@@ -40,9 +43,10 @@ test('a bad threshold shows the host error at the form and changes nothing', asy
 test('a hang drill opens the interpolation circuit; stopping it lets the probes close it; the demo completes', async ({ page }, testInfo) => {
   test.setTimeout(300_000);
   await openStudio(page);
-  const card = page.getByTestId(`circuit-card-${CIRCUIT}`);
+  await showView(page, 'operator');
+  // Its card in the operator's view, its chip in the queue view.
+  const card = circuitState(page, CIRCUIT);
   await expect(page.getByTestId('circuit-card-video_export')).toBeVisible(); // the snapshot has arrived
-  const before = new Set(await page.locator('[data-testid^="queue-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid'))));
 
   // One successful probe closes it: the demo's few interpolation calls may all be spent before half-open.
   const drill = { timeoutMs: '1500', recoveryTimeoutMs: '3000', successThreshold: '1' };
@@ -53,11 +57,15 @@ test('a hang drill opens the interpolation circuit; stopping it lets the probes 
   await page.getByTestId('drills-apply').click();
   await expect(page.getByTestId('drill-banner')).toContainText('DRILL ACTIVE: interpolation=hang');
 
+  await showView(page, 'queue');
+  const before = new Set(await page.locator('[data-testid^="queue-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid'))));
   await page.getByTestId('add-demo').click();
   const rows = page.locator('[data-testid^="queue-row-"]');
   await expect(rows).toHaveCount(before.size + 3);
   const drilled = (await rows.evaluateAll((trs) => trs.map((r) => r.getAttribute('data-testid')!))).filter((id) => !before.has(id)).map((id) => id.replace('queue-row-', ''));
   await expect(card).toHaveAttribute('data-state', 'open', { timeout: 60_000 });
+  // The chip in the queue view said it; the card in the operator's view counts down to half-open.
+  await showView(page, 'operator');
   await expect(page.getByTestId(`countdown-${CIRCUIT}`)).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('open.png'), fullPage: true });
 
@@ -69,6 +77,7 @@ test('a hang drill opens the interpolation circuit; stopping it lets the probes 
   await expect(card).toHaveAttribute('data-state', 'half_open', { timeout: 30_000 });
   // Half-open only closes on calls that succeed; the first demo's shots may already be past interpolation
   // (on a fallback method), so a second demo brings the probe traffic.
+  await showView(page, 'queue');
   await page.getByTestId('add-demo').click();
   await expect(card).toHaveAttribute('data-state', 'closed', { timeout: 60_000 });
 

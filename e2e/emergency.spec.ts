@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { CIRCUITS, openStudio } from './studio.ts';
+import { CIRCUITS, circuitState, openStudio } from './studio.ts';
 
 test('emergency stop during a render latches every circuit, requeues the job; reset re-arms; resume completes', async ({ page }, testInfo) => {
   await openStudio(page);
   // Earlier specs share this host and leave their finished rows: count only the rows this test adds.
-  await expect(page.getByTestId('circuit-card-video_export')).toBeVisible(); // the snapshot has arrived
+  await expect(page.getByTestId('circuit-chip-video_export')).toBeVisible(); // the snapshot has arrived
   const earlier = await page.locator('[data-testid^="queue-row-"]').count();
   await page.getByTestId('add-demo').click();
   const rows = page.locator('[data-testid^="queue-row-"]');
@@ -14,7 +14,7 @@ test('emergency stop during a render latches every circuit, requeues the job; re
   const runningId = (await running.getAttribute('data-testid'))!;
 
   await page.getByTestId('emergency-stop').click();
-  for (const name of CIRCUITS) await expect(page.getByTestId(`circuit-card-${name}`)).toHaveAttribute('data-state', 'forced_open');
+  for (const name of CIRCUITS) await expect(circuitState(page, name)).toHaveAttribute('data-state', 'forced_open');
   await expect(page.getByTestId(runningId)).toHaveAttribute('data-status', 'queued');
   await expect(page.getByTestId('stopped-banner')).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('stopped.png'), fullPage: true });
@@ -30,7 +30,7 @@ test('emergency stop during a render latches every circuit, requeues the job; re
   await expect(page.getByTestId('stopped-banner')).toBeVisible();
   await expect(page.getByTestId('emergency-stop')).toBeEnabled();
   await page.screenshot({ path: testInfo.outputPath('history-stopped.png'), fullPage: true });
-  await page.getByTestId('tab-dashboard').click();
+  await page.getByTestId('tab-queue').click();
 
   await page.getByTestId('resume').click();
   await expect(page.getByTestId('command-error')).toContainText('reset the circuits first');
@@ -39,10 +39,10 @@ test('emergency stop during a render latches every circuit, requeues the job; re
   await page.getByTestId('reset').click();
   await expect(page.getByTestId('reset-rearm')).toContainText('video_interpolation (STOPPED → CLOSED)');
   await expect(page.getByTestId('reset-clears-stop')).toBeVisible();
-  await expect(page.getByTestId('circuit-card-video_export')).toHaveAttribute('data-state', 'forced_open');
+  await expect(circuitState(page, 'video_export')).toHaveAttribute('data-state', 'forced_open');
   await page.getByTestId('reset-confirm').click();
   await expect(page.getByTestId('reset-plan')).toHaveCount(0);
-  for (const name of CIRCUITS) await expect(page.getByTestId(`circuit-card-${name}`)).toHaveAttribute('data-state', 'closed');
+  for (const name of CIRCUITS) await expect(circuitState(page, name)).toHaveAttribute('data-state', 'closed');
   await expect(page.getByTestId('stopped-banner')).toHaveCount(0);
   await page.waitForTimeout(1000);
   await expect(page.locator('[data-testid^="queue-row-"][data-status="running"]')).toHaveCount(0);

@@ -11,7 +11,7 @@ async function hostJobs(request: APIRequestContext): Promise<Job[]> {
 
 async function openQueue(page: Page): Promise<void> {
   await openStudio(page);
-  await expect(page.getByTestId('circuit-card-video_export')).toBeVisible(); // the snapshot has arrived
+  await expect(page.getByTestId('circuit-chip-video_export')).toBeVisible(); // the snapshot has arrived
 }
 
 test('bad input in the shot form shows a message at the field and queues nothing; a good shot is queued', async ({ page, request }, testInfo) => {

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { CIRCUITS, E2E_TOKEN, openStudio } from './studio.ts';
+import { CIRCUITS, E2E_TOKEN, openStudio, showView } from './studio.ts';
 
 test('the studio loads in a browser from serve mode: seven closed circuits, live, under a strict CSP', async ({ page }) => {
   const problems: string[] = [];
@@ -17,6 +17,11 @@ test('the studio loads in a browser from serve mode: seven closed circuits, live
 
   await openStudio(page);
   await expect(page).toHaveTitle('StoryCore Studio');
+  // The artist's Queue view first, with every circuit's state in its strip; the operator's view a press away.
+  await expect(page.getByTestId('tab-queue')).toHaveAttribute('aria-selected', 'true');
+  for (const name of CIRCUITS) await expect(page.getByTestId(`circuit-chip-${name}`)).toHaveAttribute('data-state', 'closed');
+  await expect(page.getByTestId('add-shot')).toBeVisible();
+  await page.keyboard.press('2');
   for (const name of CIRCUITS) {
     await expect(page.getByTestId(`circuit-card-${name}`)).toHaveAttribute('data-state', 'closed');
   }

@@ -11,4 +11,15 @@ export async function openStudio(page: Page): Promise<void> {
   await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected');
 }
 
+const TABS = { queue: 'tab-queue', operator: 'tab-dashboard', history: 'tab-history' } as const;
+
+/** Switches to a view by its tab (the Queue view is the first one on opening). */
+export async function showView(page: Page, view: keyof typeof TABS): Promise<void> {
+  await page.getByTestId(TABS[view]).click();
+  await expect(page.getByTestId(TABS[view])).toHaveAttribute('aria-selected', 'true');
+}
+
+/** A circuit's state as the view on screen shows it: its card (operator's view) or its chip (queue view). */
+export const circuitState = (page: Page, name: string) => page.locator(`[data-testid="circuit-card-${name}"], [data-testid="circuit-chip-${name}"]`);
+
 export const CIRCUITS = ['video_frame_processing', 'video_interpolation', 'video_export', 'resource_monitoring', 'parallel_processing', 'error_retry', 'error_fallback'];

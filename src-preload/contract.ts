@@ -187,6 +187,8 @@ export type ChaosRuleView = ChaosRule;
 
 export interface Snapshot {
   at: number;
+  /** Epoch ms the host started: what the window knows nothing about before (absent from an older host). */
+  hostStartedAt?: number;
   jobs: Job[];
   circuits: Record<string, CircuitStats>;
   queue: QueueState;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { _electron as electron, type ElectronApplication, expect, test } from '@playwright/test';
 import { findElectronBinary } from '../../src-main/shell/electron-binary.ts';
 import { IPC_CHANNELS } from '../../src-preload/ipc-channels.ts';
-import { CIRCUITS } from '../studio.ts';
+import { CIRCUITS, circuitState } from '../studio.ts';
 
 // Where the binary was never downloaded (no internet), there is nothing to launch: skip with the reason.
 const binary = findElectronBinary();
@@ -35,7 +35,7 @@ test('the desktop window opens securely on the custom scheme with the seven circ
   // No Node in the page: contextIsolation, sandbox and no nodeIntegration leave `require` undefined.
   expect(await window.evaluate(() => typeof (window as { require?: unknown }).require)).toBe('undefined');
   await expect(window.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected');
-  for (const name of CIRCUITS) await expect(window.getByTestId(`circuit-card-${name}`)).toHaveAttribute('data-state', 'closed');
+  for (const name of CIRCUITS) await expect(circuitState(window, name)).toHaveAttribute('data-state', 'closed');
 });
 
 test('a focused circuit reaches the page by name through window.studio.onFocusCircuit', async () => {
@@ -53,11 +53,11 @@ test('a focused circuit reaches the page by name through window.studio.onFocusCi
 
 test('Emergency Stop from the application menu latches every circuit', async () => {
   const window = await app!.firstWindow();
-  await expect(window.getByTestId(`circuit-card-${CIRCUITS[0]}`)).toBeVisible();
+  await expect(circuitState(window, CIRCUITS[0]!)).toBeVisible();
   await app!.evaluate(({ Menu }) => Menu.getApplicationMenu()?.getMenuItemById('emergency-stop')?.click());
-  for (const name of CIRCUITS) await expect(window.getByTestId(`circuit-card-${name}`)).toHaveAttribute('data-state', 'forced_open');
+  for (const name of CIRCUITS) await expect(circuitState(window, name)).toHaveAttribute('data-state', 'forced_open');
   await app!.evaluate(({ Menu }) => Menu.getApplicationMenu()?.getMenuItemById('reset')?.click());
-  for (const name of CIRCUITS) await expect(window.getByTestId(`circuit-card-${name}`)).toHaveAttribute('data-state', 'closed');
+  for (const name of CIRCUITS) await expect(circuitState(window, name)).toHaveAttribute('data-state', 'closed');
 });
 
 test('quitting during a render leaves no worker or ffmpeg behind', async () => {

@@ -74,6 +74,8 @@ export class Studio {
   /** Ends the circuits' line to the journal: a recovery timer may fire after the database is closed. */
   private readonly stopJournaling: () => void;
   private closed = false;
+  /** Before this the window cannot know a circuit's state: no host was there to hold one. */
+  private readonly startedAt = Date.now();
 
   static async open(options: StudioOptions): Promise<Studio> {
     mkdirSync(options.dataDir, { recursive: true });
@@ -210,6 +212,7 @@ export class Studio {
     const sample = this.monitor.latest();
     return {
       at: Date.now(),
+      hostStartedAt: this.startedAt,
       jobs: this.queue.list({ limit: 2000 }).map((job) => this.degradations.decorate(job)),
       circuits: this.circuits.stats(),
       queue: this.controls.state,

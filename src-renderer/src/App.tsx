@@ -1,6 +1,8 @@
-import { type KeyboardEvent, lazy, Suspense, useEffect, useState } from 'react';
+import { type KeyboardEvent, lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { ControlBar } from './controls/ControlBar.tsx';
 import { CircuitGrid } from './dashboard/CircuitGrid.tsx';
+import { CircuitStrip } from './dashboard/CircuitStrip.tsx';
+import { circuitAlerts } from './controls/circuit-alerts.ts';
 import { EventLog } from './dashboard/EventLog.tsx';
 import { Timeline } from './dashboard/Timeline.tsx';
 import { DrillsPanel } from './controls/DrillsPanel.tsx';
@@ -18,14 +20,24 @@ const ResourceCharts = lazy(() => import('./dashboard/ResourceCharts.tsx').then(
 /** The dashboard redraws at most 5 times a second, however busy the host: see coalesce.ts. */
 const APPLY_EVERY_MS = 200;
 
+/**
+ * Two kinds of user, a keypress apart: the artist's Queue (the queue, the shot form, previews, and a
+ * strip saying whether any circuit is in trouble) first, the operator's view (circuits, timeline,
+ * events, resources, drills, settings), and the history. The operator's view keeps the id
+ * `dashboard` it had when it was the only one, so old links (and tests) still reach it.
+ */
 const VIEWS = [
-  { id: 'dashboard', label: 'Dashboard' },
-  { id: 'history', label: 'History' },
+  { id: 'queue', label: 'Queue', key: '1', hash: '' },
+  { id: 'dashboard', label: 'Operator', key: '2', hash: '#operator' },
+  { id: 'history', label: 'History', key: '3', hash: '#history' },
 ] as const;
 type View = (typeof VIEWS)[number]['id'];
-const viewFromHash = (): View => (location.hash === '#history' ? 'history' : 'dashboard');
+const viewFromHash = (): View => (location.hash === '#history' ? 'history' : location.hash === '#operator' || location.hash === '#dashboard' ? 'dashboard' : 'queue');
 
-/** The studio window: the control bar on top in every view, then the live dashboard or the history. */
+/** A digit pressed while typing or inside a dialog belongs to that field or dialog, not to the view switch. */
+const typingIn = (target: EventTarget | null) => target instanceof Element && target.closest('input, select, textarea, [contenteditable], dialog') !== null;
+
+/** The studio window: the control bar on top in every view, then the queue, the operator's view or the history. */
 export function App() {
   const studio = useStudioConnection();
   const applyBatches = useStudio((s) => s.applyBatches);
@@ -36,31 +48,61 @@ export function App() {
   const painted = useStudio((s) => s.firstPaintDone);
   const [view, setView] = useState<View>(viewFromHash);
 
-  useEffect(() => studio.subscribe(coalesceBatches(applyBatches, APPLY_EVERY_MS)), [studio, applyBatches]);
-  useEffect(() => studio.onConnection(setConnection), [studio, setConnection]);
-  // A click on a "circuit opened" desktop notification: show that circuit's card and focus it.
-  useEffect(
-    () =>
-      studio.onFocusCircuit?.((circuit) => {
-        show('dashboard');
-        requestAnimationFrame(() => {
-          const card = document.querySelector<HTMLElement>(`[data-testid="circuit-card-${CSS.escape(circuit)}"]`);
-          card?.scrollIntoView({ block: 'center' });
-          card?.focus();
-        });
-      }),
-    [studio],
+  const show = useCallback((next: View) => {
+    setView(next);
+    history.replaceState(null, '', VIEWS.find((v) => v.id === next)!.hash || location.pathname);
+  }, []);
+  /**
+   * Shows one circuit's card in the operator's view and focuses it: what a click on a "circuit
+   * opened" notification does (the desktop's, and the browser's in serve mode), and a chip of the strip.
+   */
+  const focusCircuit = useCallback(
+    (circuit: string) => {
+      show('dashboard');
+      // The view mounts on React's schedule, not the browser's: look for the card for a few frames.
+      let frames = 0;
+      const find = () => {
+        const card = document.querySelector<HTMLElement>(`[data-testid="circuit-card-${CSS.escape(circuit)}"]`);
+        if (card) {
+          card.scrollIntoView({ block: 'center' });
+          card.focus();
+        } else if (++frames < 30) requestAnimationFrame(find);
+      };
+      requestAnimationFrame(find);
+    },
+    [show],
   );
+
+  useEffect(() => {
+    const apply = coalesceBatches(applyBatches, APPLY_EVERY_MS);
+    // In the desktop app the main process notifies; the browser alerts only in serve mode. One
+    // subscription for both, so the alerts never take the early batches (the snapshot) from the store.
+    const alert = studio.host === 'electron' ? null : circuitAlerts(focusCircuit);
+    return studio.subscribe((batch) => {
+      apply(batch);
+      alert?.(batch);
+    });
+  }, [studio, applyBatches, focusCircuit]);
+  useEffect(() => studio.onConnection(setConnection), [studio, setConnection]);
+  useEffect(() => studio.onFocusCircuit?.(focusCircuit), [studio, focusCircuit]);
   // The charts' clock: one sample a second of whatever the stream last said.
   useEffect(() => {
     const timer = setInterval(() => sampleTick(Date.now()), 1000);
     return () => clearInterval(timer);
   }, [sampleTick]);
+  // 1, 2, 3: the views, from anywhere but a field or a dialog.
+  useEffect(() => {
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (event.ctrlKey || event.altKey || event.metaKey || event.repeat || typingIn(event.target)) return;
+      const target = VIEWS.find((v) => v.key === event.key);
+      if (!target) return;
+      event.preventDefault();
+      show(target.id);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [show]);
 
-  const show = (next: View) => {
-    setView(next);
-    history.replaceState(null, '', next === 'dashboard' ? location.pathname : `#${next}`);
-  };
   // Tabs per the ARIA pattern: arrows move between them, the panel follows.
   const onTabKey = (event: KeyboardEvent<HTMLButtonElement>) => {
     const index = VIEWS.findIndex((v) => v.id === view);
@@ -85,11 +127,12 @@ export function App() {
               data-testid={`tab-${v.id}`}
               aria-selected={view === v.id}
               aria-controls={`view-${v.id}`}
+              aria-keyshortcuts={v.key}
               tabIndex={view === v.id ? 0 : -1}
               onClick={() => show(v.id)}
               onKeyDown={onTabKey}
             >
-              {v.label}
+              {v.label} <kbd>{v.key}</kbd>
             </button>
           ))}
         </nav>
@@ -99,15 +142,19 @@ export function App() {
           {lastError}
         </p>
       ) : null}
-      <main id={`view-${view}`} role="tabpanel" aria-labelledby={`tab-${view}`}>
-        {view === 'dashboard' ? (
+      <main id={`view-${view}`} role="tabpanel" aria-labelledby={`tab-${view}`} className={`view-${view}`}>
+        {view === 'queue' ? (
+          <>
+            <CircuitStrip onShow={focusCircuit} />
+            <QueueTable />
+          </>
+        ) : view === 'dashboard' ? (
           <>
             <CircuitGrid />
             <Timeline />
             {/* Mounted after the first paint: what is above the fold comes first (bench/ui.ts measures it). */}
             {painted ? (
               <>
-                <QueueTable />
                 <div className="dash-row">
                   <Suspense fallback={<section className="panel resources-placeholder" aria-busy="true" />}>
                     <ResourceCharts />

@@ -10,6 +10,7 @@ import type { AuditEntry, ChaosRuleView, CircuitHistoryEntry, CircuitStats, Even
 import { type CallRates, type CallTotals, SPARK_POINTS, appendCapped, ratesBetween, totalsOf } from './dashboard/series.ts';
 import { RESOURCE_POINTS, type ResourcePoint, resourcePoint } from './dashboard/resources.ts';
 import { type HistoryWindow, appendHistory, historyFromSnapshot, pruneHistory } from './dashboard/state-bands.ts';
+import { eventsFromHistory, mergeEvents } from './dashboard/event-history.ts';
 import type { ConnectionState } from './transport.ts';
 
 const MAX_LOG = 300;
@@ -100,7 +101,9 @@ export function applyBatchTo(state: Data, batch: EventBatch, now: number): Parti
         queue: snapshot.queue,
         audit: snapshot.audit,
         chaos: snapshot.chaos,
-        history: historyFromSnapshot(snapshot.history, SNAPSHOT_HISTORY_LIMIT, hostNow),
+        history: historyFromSnapshot(snapshot.history, SNAPSHOT_HISTORY_LIMIT, hostNow, snapshot.hostStartedAt),
+        // The stored history as events, so the panel says what happened before this page connected.
+        log: mergeEvents(state.log, eventsFromHistory(snapshot.history, snapshot.audit), MAX_LOG),
       }
     : state;
   const jobs = batch.jobs.length ? { ...base.jobs, ...Object.fromEntries(batch.jobs.map((j) => [j.id, j])) } : base.jobs;
@@ -116,7 +119,8 @@ export function applyBatchTo(state: Data, batch: EventBatch, now: number): Parti
     jobs,
     queue: batch.queue ?? base.queue,
     audit: audit.length ? [...audit.reverse(), ...base.audit].slice(0, MAX_AUDIT) : base.audit,
-    log: batch.events.length ? [...batch.events.slice().reverse(), ...state.log].slice(0, MAX_LOG) : state.log,
+    // Deduplicated against the stored history only when a snapshot came: a live event is never in the log yet.
+    log: batch.events.length ? (snapshot ? mergeEvents(base.log, batch.events.slice().reverse(), MAX_LOG) : [...batch.events.slice().reverse(), ...state.log].slice(0, MAX_LOG)) : base.log,
     history: appendHistory(base.history, transitions, hostNow),
     resources: sample ?? state.resources,
     resourceSeries: newSample ? appendCapped(state.resourceSeries, [resourcePoint(newSample)], RESOURCE_POINTS) : state.resourceSeries,

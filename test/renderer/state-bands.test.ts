@@ -64,6 +64,19 @@ describe('the history window', () => {
     expect(full.entries.map((e) => e.at)).toEqual([NOW - 3_000, NOW - 2_000]);
   });
 
+  it('does not know the time before the host started, unless the stored history reaches back further', () => {
+    const started = NOW - 60_000;
+    const fresh = historyFromSnapshot([], 500, NOW, started);
+    expect(fresh.completeSince).toBe(started);
+    expect(stateBands(fresh.entries, 'a', 'closed', FROM, NOW, fresh.completeSince)).toEqual([
+      { start: FROM, end: started, state: 'unknown' },
+      { start: started, end: NOW, state: 'closed' },
+    ]);
+    // A previous run's transition 5 minutes ago: known from then on.
+    const earlier = historyFromSnapshot([t('a', NOW - 300_000, 'closed', 'open')], 500, NOW, started);
+    expect(earlier.completeSince).toBe(NOW - 300_000);
+  });
+
   it('drops what left the window but keeps, per circuit, the transition that says how it opens', () => {
     const old = [t('a', FROM - 30_000, 'closed', 'open'), t('a', FROM - 20_000, 'open', 'half_open'), t('b', FROM - 10_000, 'closed', 'disabled')];
     const pruned = pruneHistory({ entries: [...old, t('a', NOW - 5_000, 'half_open', 'closed')], completeSince: -Infinity }, NOW);

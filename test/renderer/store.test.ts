@@ -29,6 +29,18 @@ describe('the store', () => {
     expect(state.log[0]).toMatchObject({ kind: 'circuit_transition' });
   });
 
+  it('fills the events panel from the stored history and audit on a reload, once each', () => {
+    const now = 1_700_000_000_000;
+    const stop = { id: 3, at: now - 800, actor: 'token', action: 'emergency_stop', reason: 'Emergency Stop button', detail: {} };
+    const reload = snapshot(now, { audit: [stop], hostStartedAt: now - 60_000 });
+    let state = { ...useStudio.getInitialState(), ...applyBatchTo(useStudio.getInitialState(), batch(1, now, { snapshot: reload }), now) };
+    expect(state.log.map((e) => e.kind)).toEqual(['audit', 'circuit_transition']);
+    expect(state.history.completeSince).toBe(now - 60_000);
+    // A second snapshot (the page fell behind) repeats them: still once each.
+    state = { ...state, ...applyBatchTo(state, batch(2, now + 50, { snapshot: reload }), now + 50) };
+    expect(state.log).toHaveLength(2);
+  });
+
   it('charts each resource sample once, however many batches repeat it', () => {
     const now = 1_700_000_000_000;
     let state = { ...useStudio.getInitialState(), ...applyBatchTo(useStudio.getInitialState(), batch(1, now, { snapshot: snapshot(now) }), now) };

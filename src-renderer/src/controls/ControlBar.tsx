@@ -2,7 +2,8 @@ import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
 import { describeDrill } from './DrillsPanel.tsx';
 import { clockTime } from '../format.ts';
 import { useStudio } from '../store.ts';
-import { useSend } from '../studio-context.tsx';
+import { useSend, useStudioConnection } from '../studio-context.tsx';
+import { AlertsToggle } from './AlertsToggle.tsx';
 import { describeResume, resumePlan } from './plans.ts';
 import { ResetConfirm } from './ResetControl.tsx';
 
@@ -15,6 +16,7 @@ export const STOP_SHORTCUT = 'Ctrl+Shift+Backspace';
  */
 export function ControlBar({ children }: { children?: ReactNode }) {
   const send = useSend();
+  const host = useStudioConnection().host;
   const connection = useStudio((s) => s.connection);
   const connectionDetail = useStudio((s) => s.connectionDetail);
   const queue = useStudio((s) => s.queue);
@@ -23,6 +25,15 @@ export function ControlBar({ children }: { children?: ReactNode }) {
   const resumeText = useStudio((s) => describeResume(resumePlan(s.jobs)));
   const [armed, setArmed] = useState(false);
   const resetButton = useRef<HTMLButtonElement>(null);
+  const bar = useRef<HTMLElement>(null);
+  // Its height as a CSS variable: what sits below the bar (the job detail dialog) starts under it.
+  useEffect(() => {
+    const element = bar.current;
+    if (!element || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => document.documentElement.style.setProperty('--control-bar-height', `${element.offsetHeight}px`));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
   // Focus goes back to Reset when the confirmation closes, so the keyboard user is not dropped to the page start.
   const disarm = useCallback(() => {
     setArmed(false);
@@ -42,7 +53,7 @@ export function ControlBar({ children }: { children?: ReactNode }) {
   }, [stop]);
 
   return (
-    <header className="control-bar">
+    <header className="control-bar" ref={bar}>
       <div className="control-row">
         <h1>StoryCore Studio</h1>
         <span className={`connection connection-${connection}`} data-testid="connection-status" data-state={connection} role="status">
@@ -85,6 +96,8 @@ export function ControlBar({ children }: { children?: ReactNode }) {
       ) : null}
       <div className="control-row secondary">
         {children}
+        {/* The desktop app's main process notifies by itself; the browser's alerts are for serve mode. */}
+        {host === 'browser' ? <AlertsToggle /> : null}
         <span id="resume-preview" className="resume-preview" data-testid="resume-preview">
           Resume starts: {queue.stopped ? `nothing until reset (${resumeText})` : queue.paused ? resumeText : `queue running (${resumeText})`}
         </span>

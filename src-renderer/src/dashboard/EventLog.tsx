@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import type { StudioEvent } from '../../../src-preload/contract.ts';
 import { clockTime } from '../format.ts';
 import { useStudio } from '../store.ts';
+import { eventAt } from './event-history.ts';
 
 type Kind = StudioEvent['kind'];
 const KINDS: { kind: Kind; label: string }[] = [
@@ -51,9 +52,7 @@ export function describeEvent(e: StudioEvent): string {
   }
 }
 
-const atOf = (e: StudioEvent) => (e.kind === 'circuit_transition' || e.kind === 'audit' ? e.entry.at : e.at);
-
-/** The newest events, filtered by circuit and kind. */
+/** The newest events, filtered by circuit and kind: the stored history on connect, then live ones. */
 export function EventLog() {
   const log = useStudio((s) => s.log);
   const names = useStudio((s) => Object.keys(s.circuits).sort().join(','));
@@ -94,7 +93,7 @@ export function EventLog() {
       <ol aria-live="off">
         {shown.map((e) => (
           <li key={keyOf(e)} className={`log-${e.kind}${e.kind === 'log' ? ` log-${e.level}` : ''}`} data-kind={e.kind}>
-            <time>{clockTime(atOf(e))}</time> {describeEvent(e)}
+            <time>{clockTime(eventAt(e))}</time> {describeEvent(e)}
           </li>
         ))}
         {shown.length === 0 ? <li className="muted">{log.length ? 'No event matches these filters.' : 'No events yet.'}</li> : null}

@@ -34,11 +34,17 @@ export interface HistoryWindow {
 
 /**
  * The window from a snapshot's history. The host sends at most `limit` entries (newest), so a full
- * list may have lost older ones: it is complete only from its oldest entry on.
+ * list may have lost older ones: it is complete only from its oldest entry on. Before the host
+ * started (`hostStartedAt`) nothing held a state, so that time is not known either, unless the
+ * stored history (a previous run's transitions) reaches back further: then it is known from the
+ * oldest stored transition on.
  */
-export function historyFromSnapshot(history: readonly CircuitHistoryEntry[], limit: number, now: number): HistoryWindow {
+export function historyFromSnapshot(history: readonly CircuitHistoryEntry[], limit: number, now: number, hostStartedAt?: number): HistoryWindow {
   const sorted = [...history].sort((a, b) => a.at - b.at);
-  const base: HistoryWindow = { entries: sorted, completeSince: sorted.length >= limit && sorted[0] ? sorted[0].at : -Infinity };
+  const oldest = sorted[0]?.at;
+  const cut = sorted.length >= limit && oldest !== undefined ? oldest : -Infinity;
+  const started = hostStartedAt === undefined ? -Infinity : oldest !== undefined && oldest < hostStartedAt ? oldest : hostStartedAt;
+  const base: HistoryWindow = { entries: sorted, completeSince: Math.max(cut, started) };
   return pruneHistory(base, now, HISTORY_CAP);
 }
 

@@ -1,23 +1,28 @@
 import { useEffect, useRef, useState } from 'react';
+import { createPortal } from 'react-dom';
 import type { JobDetail, PipelineTrace } from '../../../src-preload/contract.ts';
 import { ColumnHeads } from '../ColumnHeads.tsx';
 import { useStudio } from '../store.ts';
 import { useSend } from '../studio-context.tsx';
 import { PreviewPlayer } from './PreviewPlayer.tsx';
 import { STATUS_LABEL, formatMs, formatSeconds } from './queue-model.ts';
+import { trapFocus } from './focus-trap.ts';
 
 type Attempt = PipelineTrace['attempts'][number];
 
 const ATTEMPT_COLUMNS = ['Stage', 'Circuit', 'Try', 'Outcome', 'Elapsed', 'Drill', 'Log'];
 
 /**
- * One job in full, in a dialog (Escape closes it): what it renders, its live state, the pipeline
- * trace (every attempt through its circuit, drills, degradations), the ffmpeg log tail of the
- * attempt picked, and the output to play. Fetched again when the job finishes, so a trace appears
- * the moment there is one.
+ * One job in full, in a modal dialog: what it renders, its live state, the pipeline trace (every
+ * attempt through its circuit, drills, degradations), the ffmpeg log tail of the attempt picked, and
+ * the output to play. Fetched again when the job finishes, so a trace appears the moment there is one.
  *
- * Not modal: a modal dialog makes the rest of the page inert, and the Emergency Stop in the control
- * bar must stay one press away in every view.
+ * Modal by hand, not by showModal(): the browser's modal dialog makes every other element inert and
+ * covers the whole window, and the Emergency Stop in the control bar must stay visible and one press
+ * away. So the dialog sits below the bar, under its z-index, over a backdrop that dims the page; the
+ * page under it is inert, Tab cycles through the dialog and the bar, Escape or the backdrop closes it,
+ * and focus goes back to where it was. Portalled to the body: inside the queue panel (contained) a
+ * fixed box is cut to the panel.
  */
 export function JobDetailDialog({ jobId, onClose }: { jobId: string; onClose: () => void }) {
   const send = useSend();
@@ -27,16 +32,27 @@ export function JobDetailDialog({ jobId, onClose }: { jobId: string; onClose: ()
   const [error, setError] = useState<string | null>(null);
   const status = live?.status;
   const finishedAt = live?.finishedAt ?? null;
+  // Read while rendering, before Close takes the focus (autoFocus): where focus goes back on close.
+  const [opener] = useState(() => (document.activeElement instanceof HTMLElement ? document.activeElement : null));
 
   useEffect(() => {
     const element = dialog.current;
-    if (element && !element.open) element.show();
+    if (!element) return;
+    if (!element.open) element.show();
+    const page = document.querySelector('main');
+    page?.setAttribute('inert', '');
+    const bar = document.querySelector<HTMLElement>('.control-bar');
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') element?.close();
+      if (event.key === 'Escape') element.close();
+      else if (event.key === 'Tab') trapFocus(event, bar ? [bar, element] : [element]);
     };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      page?.removeAttribute('inert');
+      if (opener?.isConnected) opener.focus();
+    };
+  }, [opener]);
 
   useEffect(() => {
     let current = true;
@@ -54,90 +70,94 @@ export function JobDetailDialog({ jobId, onClose }: { jobId: string; onClose: ()
   }, [jobId, status, finishedAt, send]);
 
   const job = live ?? detail?.job;
-  return (
-    <dialog ref={dialog} className="job-detail" data-testid="job-detail" aria-labelledby="job-detail-title" onClose={onClose}>
-      <header>
-        <h2 id="job-detail-title">
-          {job?.shotId ?? jobId}
-          {job ? (
-            <span className={`pill pill-${job.status}`} data-testid="job-detail-status" data-status={job.status}>
-              <span aria-hidden="true">{STATUS_LABEL[job.status].icon}</span> {STATUS_LABEL[job.status].label}
-            </span>
-          ) : null}
-        </h2>
-        <button type="button" data-testid="job-detail-close" onClick={() => dialog.current?.close()} autoFocus>
-          Close
-        </button>
-      </header>
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {!detail && !error ? <p className="hint">Loading…</p> : null}
-      {detail && job ? (
-        <div className="job-detail-body">
-          <section aria-label="Shot" className="detail-summary">
-            <dl>
-              <dt>Project</dt>
-              <dd>{job.projectName}</dd>
-              {detail.spec ? (
-                <>
-                  {detail.spec.title ? (
-                    <>
-                      <dt>Title</dt>
-                      <dd>{detail.spec.title}</dd>
-                    </>
-                  ) : null}
-                  <dt>Length</dt>
-                  <dd>
-                    {detail.spec.durationS} s · {detail.spec.fps} fps · {detail.spec.frames} frames
-                  </dd>
-                  <dt>Size</dt>
-                  <dd>
-                    {detail.spec.width}×{detail.spec.height} · {detail.spec.format} · {detail.spec.quality}
-                  </dd>
-                  <dt>Keyframes</dt>
-                  <dd>{detail.spec.keyframes.join(', ')}</dd>
-                  <dt>Camera</dt>
-                  <dd>
-                    {detail.spec.camera.movement} ({detail.spec.camera.easing})
-                  </dd>
-                  <dt>Interpolation</dt>
-                  <dd>
-                    {detail.spec.interpolation.method} from {detail.spec.interpolation.sourceFps} fps · {detail.spec.interpolation.transition}
-                  </dd>
-                </>
+  return createPortal(
+    <>
+      <div className="job-detail-backdrop" data-testid="job-detail-backdrop" aria-hidden="true" onClick={() => dialog.current?.close()} />
+      <dialog ref={dialog} aria-modal="true" className="job-detail" data-testid="job-detail" aria-labelledby="job-detail-title" onClose={onClose}>
+        <header>
+          <h2 id="job-detail-title">
+            {job?.shotId ?? jobId}
+            {job ? (
+              <span className={`pill pill-${job.status}`} data-testid="job-detail-status" data-status={job.status}>
+                <span aria-hidden="true">{STATUS_LABEL[job.status].icon}</span> {STATUS_LABEL[job.status].label}
+              </span>
+            ) : null}
+          </h2>
+          <button type="button" data-testid="job-detail-close" onClick={() => dialog.current?.close()} autoFocus>
+            Close
+          </button>
+        </header>
+        {error ? (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        {!detail && !error ? <p className="hint">Loading…</p> : null}
+        {detail && job ? (
+          <div className="job-detail-body">
+            <section aria-label="Shot" className="detail-summary">
+              <dl>
+                <dt>Project</dt>
+                <dd>{job.projectName}</dd>
+                {detail.spec ? (
+                  <>
+                    {detail.spec.title ? (
+                      <>
+                        <dt>Title</dt>
+                        <dd>{detail.spec.title}</dd>
+                      </>
+                    ) : null}
+                    <dt>Length</dt>
+                    <dd>
+                      {detail.spec.durationS} s · {detail.spec.fps} fps · {detail.spec.frames} frames
+                    </dd>
+                    <dt>Size</dt>
+                    <dd>
+                      {detail.spec.width}×{detail.spec.height} · {detail.spec.format} · {detail.spec.quality}
+                    </dd>
+                    <dt>Keyframes</dt>
+                    <dd>{detail.spec.keyframes.join(', ')}</dd>
+                    <dt>Camera</dt>
+                    <dd>
+                      {detail.spec.camera.movement} ({detail.spec.camera.easing})
+                    </dd>
+                    <dt>Interpolation</dt>
+                    <dd>
+                      {detail.spec.interpolation.method} from {detail.spec.interpolation.sourceFps} fps · {detail.spec.interpolation.transition}
+                    </dd>
+                  </>
+                ) : (
+                  <>
+                    <dt>Shot</dt>
+                    <dd>its stored record no longer validates</dd>
+                  </>
+                )}
+                <dt>Progress</dt>
+                <dd>
+                  {job.status === 'done' ? 'finished' : (job.stage ?? 'not started')} · {Math.round(job.progress)}% · attempt {job.attempts} · priority {job.priority}
+                </dd>
+                {job.error ? (
+                  <>
+                    <dt>Error</dt>
+                    <dd className="detail-error">{job.error}</dd>
+                  </>
+                ) : null}
+              </dl>
+            </section>
+            <section aria-label="Output" className="detail-output">
+              <h3>Output</h3>
+              {detail.media ? (
+                <PreviewPlayer media={detail.media} spec={detail.spec} version={job.finishedAt} />
               ) : (
-                <>
-                  <dt>Shot</dt>
-                  <dd>its stored record no longer validates</dd>
-                </>
+                <p className="hint">{detail.mediaProblem ?? (job.status === 'done' ? 'No output to show.' : 'The preview appears when the job is done.')}</p>
               )}
-              <dt>Progress</dt>
-              <dd>
-                {job.status === 'done' ? 'finished' : (job.stage ?? 'not started')} · {Math.round(job.progress)}% · attempt {job.attempts} · priority {job.priority}
-              </dd>
-              {job.error ? (
-                <>
-                  <dt>Error</dt>
-                  <dd className="detail-error">{job.error}</dd>
-                </>
-              ) : null}
-            </dl>
-          </section>
-          <section aria-label="Output" className="detail-output">
-            <h3>Output</h3>
-            {detail.media ? (
-              <PreviewPlayer media={detail.media} spec={detail.spec} version={job.finishedAt} />
-            ) : (
-              <p className="hint">{detail.mediaProblem ?? (job.status === 'done' ? 'No output to show.' : 'The preview appears when the job is done.')}</p>
-            )}
-          </section>
-          <TraceView trace={detail.trace} problem={detail.traceProblem} running={job.status === 'running' || job.status === 'blocked'} />
-        </div>
-      ) : null}
-    </dialog>
+            </section>
+            <TraceView trace={detail.trace} problem={detail.traceProblem} running={job.status === 'running' || job.status === 'blocked'} />
+          </div>
+        ) : null}
+      </dialog>
+    </>,
+    document.body,
   );
 }
 
