@@ -277,6 +277,9 @@ async function main(): Promise<void> {
   console.log(`Host: a real Studio in serve mode (this process). Load: ${fmt(RATE)} breaker events/s on its seven circuits; ${SECONDS} s per run.`);
   console.log('Wall-clock figures (frames, first paint) rise with whatever else the machine runs: compare the ratios to the idle peer.\n');
 
+  // The operator's view: the circuit cards, timeline and charts that the event load redraws (the
+  // window opens on the queue).
+  const operatorView = `${server.url}#operator`;
   let idle: RunResult;
   let loaded: RunResult;
   let load: ReturnType<typeof startLoad> | undefined;
@@ -284,12 +287,12 @@ async function main(): Promise<void> {
   try {
     // A real operator's browser is already running: one page first, so that neither run pays the
     // browser's own first-navigation start-up.
-    await firstPaints(browser, server.url, 1);
-    idle = await measurePage(browser, server.url, 'idle', await firstPaints(browser, server.url, FIRST_PAINT_PAGES));
+    await firstPaints(browser, operatorView, 1);
+    idle = await measurePage(browser, operatorView, 'idle', await firstPaints(browser, operatorView, FIRST_PAINT_PAGES));
     load = startLoad(studio);
     await sleep(WARMUP_MS);
     const before = { t: performance.now(), produced: load.produced(), transitions: load.transitions() };
-    loaded = await measurePage(browser, server.url, 'loaded', await firstPaints(browser, server.url, FIRST_PAINT_PAGES));
+    loaded = await measurePage(browser, operatorView, 'loaded', await firstPaints(browser, operatorView, FIRST_PAINT_PAGES));
     source = { events: load.produced() - before.produced, transitions: load.transitions() - before.transitions, seconds: (performance.now() - before.t) / 1000 };
   } finally {
     load?.stop();
