@@ -25,6 +25,7 @@ export function withMediaUrls(studio: StudioPort, urlOf: (jobId: string, file: s
     circuitStats: () => studio.circuitStats(),
     queueCounts: () => studio.queueCounts(),
     mediaRoots: () => studio.mediaRoots?.() ?? [],
+    ...(studio.assetStore ? { assetStore: () => studio.assetStore!() } : {}),
   };
 }
 

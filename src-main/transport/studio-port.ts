@@ -1,3 +1,4 @@
+import type { AssetStore } from '../host/asset-store.ts';
 import type { CircuitStats, CommandReply, EventBatch, JobStatus } from '../../src-preload/contract.ts';
 
 /** The studio as every door sees it: the host, or a wrapper of it (withMediaUrls), or a test's fake. */
@@ -10,6 +11,8 @@ export interface StudioPort {
   queueCounts(): Record<JobStatus, number>;
   /** Absolute folders whose files the media route may serve (the finished renders); none when absent. */
   mediaRoots?(): string[];
+  /** Where uploaded pictures are kept; a door without it accepts no uploads. */
+  assetStore?(): AssetStore;
 }
 
 /**
