@@ -5,8 +5,9 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { MAX_JSON_DEPTH, lineColumn, nestingBeyond, syntaxErrorOffset } from './json-text.ts';
-import { inspectImage, smallSourceWarning } from './image-check.ts';
+import { inspectImage } from './image-check.ts';
 import { type Project, ProjectError, parseProject } from './model.ts';
+import { smallSourceWarning } from './source-size.ts';
 
 const MAX_PROJECT_BYTES = 5 * 1024 * 1024;
 

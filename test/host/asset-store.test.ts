@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveFfmpeg } from '../../src-main/engine/ffmpeg-binaries.ts';
-import { smallSourceWarning } from '../../src-main/engine/image-check.ts';
+import { smallSourceWarning } from '../../src-main/engine/source-size.ts';
 import { AssetStore } from '../../src-main/host/asset-store.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'storycore-assets-'));
