@@ -11,6 +11,7 @@ import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { resolveFfmpeg } from '../engine/ffmpeg-binaries.ts';
 import { ASSET_PREFIX } from '../engine/model.ts';
+import { alphaCompositeFilter } from '../engine/stages/alpha.ts';
 import { IMAGE_EXTENSIONS, type ImageFormat, type ImageInfo, inspectImage } from '../engine/image-check.ts';
 
 export const ASSET_ID = /^[0-9a-f]{64}$/;
@@ -65,7 +66,7 @@ export class AssetStore {
       const already = await stat(file).catch(() => undefined);
       if (already?.isFile()) await rm(received, { force: true });
       else await rename(received, file);
-      if (!(await this.thumbnailOf(id))) await makeThumbnail(file, this.thumbnailPath(id));
+      if (!(await this.thumbnailOf(id))) await makeThumbnail(file, this.thumbnailPath(id), { transparent: info.hasAlpha });
       const record: AssetRecord = { ...info, fileName };
       await writeFile(join(this.dir, `${id}.json`), JSON.stringify(record));
       return { ...record, id, name, file };
@@ -126,9 +127,10 @@ function sha256Of(file: string): Promise<string> {
 /**
  * A small JPEG of a picture or of a video's frame at `seekSeconds`, `THUMBNAIL_WIDTH` wide.
  */
-export async function makeThumbnail(source: string, target: string, options: { seekSeconds?: number } = {}): Promise<void> {
+export async function makeThumbnail(source: string, target: string, options: { seekSeconds?: number; transparent?: boolean } = {}): Promise<void> {
   const seek = options.seekSeconds ? ['-ss', options.seekSeconds.toFixed(3)] : [];
-  const filter = `scale=${THUMBNAIL_WIDTH}:-2:flags=bicubic,format=yuvj420p`;
+  // A transparent picture is shown as it will render: over the default black background.
+  const filter = `${options.transparent ? `${alphaCompositeFilter()},` : ''}scale=${THUMBNAIL_WIDTH}:-2:flags=bicubic,format=yuvj420p`;
   const args = ['-v', 'error', '-y', ...seek, '-i', `file:${source}`, '-frames:v', '1', '-vf', filter, '-f', 'mjpeg', `file:${target}.part`];
   const code = await new Promise<number | string>((resolve) => {
     const child = spawn(resolveFfmpeg().ffmpeg, args, { stdio: 'ignore', windowsHide: true });
