@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveFfmpeg } from '../../src-main/engine/ffmpeg-binaries.ts';
 import { AssetStore } from '../../src-main/host/asset-store.ts';
+import { outputThumbnailPath } from '../../src-main/host/output-thumbnail.ts';
 import { cleanupAfterEach, openStudio, tinyProject, until } from './helpers.ts';
 
 const handOver = cleanupAfterEach();
@@ -28,6 +29,8 @@ describe('uploaded pictures as keyframes', () => {
     expect(done.error).toBeNull();
     expect(done.status).toBe('done');
     expect(existsSync(done.output!)).toBe(true);
+    // Its queue thumbnail: the middle frame, beside the output.
+    expect(existsSync(outputThumbnailPath(done.output!))).toBe(true);
     expect(studio.queue.get(queued!.id)).toBeDefined();
   });
 
