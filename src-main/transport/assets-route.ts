@@ -4,12 +4,12 @@
  * host's asset store. GET /api/assets/<id>/thumbnail: the small JPEG the form shows. The server has
  * checked the token before a request gets here.
  */
-import { createReadStream } from 'node:fs';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
+import type { UploadedPicture } from '../../src-preload/contract.ts';
 import type { AssetStore, StoredAsset } from '../host/asset-store.ts';
 import { invalid } from './envelope.ts';
 import { sendJson, sendText } from './respond.ts';
@@ -23,16 +23,6 @@ export interface UploadLimits {
   fileBytes: number;
   /** Largest request, all its parts together. */
   requestBytes: number;
-}
-
-/** What an upload answers for each picture kept. */
-export interface UploadedAsset {
-  id: string;
-  name: string;
-  width: number;
-  height: number;
-  hasAlpha: boolean;
-  thumbnailUrl: string;
 }
 
 export const thumbnailUrl = (id: string) => `${ASSETS_ROUTE}/${id}/thumbnail`;
@@ -144,7 +134,7 @@ async function upload(req: IncomingMessage, res: ServerResponse, store: AssetSto
     }
     kept.push(result);
   }
-  const answer: UploadedAsset[] = kept.map((a) => ({ id: a.id, name: a.name, width: a.width, height: a.height, hasAlpha: a.hasAlpha, thumbnailUrl: thumbnailUrl(a.id) }));
+  const answer: UploadedPicture[] = kept.map((a) => ({ id: a.id, name: a.name, width: a.width, height: a.height, hasAlpha: a.hasAlpha, thumbnailUrl: thumbnailUrl(a.id) }));
   sendJson(req, res, 200, { ok: true, result: answer }, { 'Cache-Control': 'no-store' });
 }
 
