@@ -8,6 +8,8 @@ import type { RenderEvent, RenderSummary } from './engine/render-project.ts';
 export interface Reporter {
   /** A shot's expected render time, before anything starts. */
   estimate(estimate: ShotEstimate): void;
+  /** What will render, but not well (a picture much smaller than its shot), before anything starts. */
+  warning(text: string): void;
   event(event: RenderEvent): void;
   summary(summary: RenderSummary): void;
 }
@@ -35,6 +37,7 @@ export function estimateLine(estimate: ShotEstimate): string {
 function jsonReporter(out: (line: string) => void): Reporter {
   return {
     estimate: (estimate) => out(JSON.stringify({ type: 'estimate', ...estimate })),
+    warning: (text) => out(JSON.stringify({ type: 'warning', message: text })),
     event: (event) => {
       // Errors in failure events are objects; state changes and the rest are plain data already.
       out(JSON.stringify(event, (key, value: unknown) => (key === 'error' && value instanceof Error ? value.message : value)));
@@ -90,6 +93,7 @@ function summaryLines(summary: RenderSummary): string[] {
 function lineReporter(out: (line: string) => void): Reporter {
   return {
     estimate: (estimate) => out(estimateLine(estimate)),
+    warning: (text) => out(`warning: ${text}`),
     event: (event) => {
       const line = describe(event);
       if (line) out(line);
@@ -128,6 +132,7 @@ function barReporter(shots: string[]): Reporter {
   return {
     // Before the bars are first drawn: plain lines above them.
     estimate: (estimate) => write(`${estimateLine(estimate)}\n`),
+    warning: (text) => write(`warning: ${text}\n`),
     event: (event) => {
       if (!('source' in event) && 'shotId' in event && event.shotId) {
         const s = state.get(event.shotId);

@@ -121,6 +121,7 @@ async function render(positionals: string[], values: RenderOptions, out: (line: 
 
   const reporter = createReporter({ json: values.json ?? false, out, interactive: Boolean(process.stdout.isTTY) && !values.json, shots: loaded.project.shots.map((s) => s.id) });
   const estimates = estimateProject(loaded, overrides, args.quality, args.workers ?? Math.max(1, Math.min(4, availableParallelism())));
+  loaded.warnings.forEach((warning) => reporter.warning(warning));
   estimates.forEach((estimate) => reporter.estimate(estimate));
   const refused = estimates.find((e) => e.refusal);
   if (refused?.refusal) throw new UsageError(`shot "${refused.shotId}": ${refused.refusal.message} Nothing was rendered.`);

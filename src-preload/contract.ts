@@ -22,7 +22,9 @@ import type { QueueErrorCode } from '../src-main/queue/queue-error.ts';
 export type { CircuitState, CircuitStats, ConfigSnapshot, PipelineTrace };
 /** The shot and project schemas, for clients that validate a shot before they send it (the renderer's form). */
 export { EASINGS, FORMATS, GENERATORS, INTERPOLATIONS, KeyframeSchema, MOVEMENTS, ProjectSchema, QUALITIES, ShotSchema, TRANSITIONS, describeIssues, formatPath } from '../src-main/engine/model.ts';
-export type { ProjectInput } from '../src-main/engine/model.ts';
+export type { ProjectInput, Shot } from '../src-main/engine/model.ts';
+export { cameraPath } from '../src-main/engine/shot-timeline.ts';
+export { smallSourceWarning } from '../src-main/engine/source-size.ts';
 /** A shot's expected render time, per stage, and a refusal when a stage cannot fit its circuit. */
 export type { ShotEstimate, ShotRefusal, StageEstimate } from '../src-main/engine/chunks/shot-estimate.ts';
 export { formatEstimate } from '../src-main/engine/chunks/shot-estimate.ts';
@@ -247,7 +249,21 @@ export interface StudioApi {
   subscribe(listener: (batch: EventBatch) => void): () => void;
   /** Desktop only: the circuit whose notification the user clicked, to bring into view; returns the unsubscribe function. */
   onFocusCircuit?(listener: (circuit: string) => void): () => void;
+  /** Desktop only: the native open dialog; each picked picture checked and kept by the host, or refused with why. */
+  pickImages?(): Promise<PickedPicture[]>;
 }
+
+/** A picture the studio keeps (uploaded, or picked in the desktop's dialog): what a keyframe names as "asset:<id>". */
+export interface UploadedPicture {
+  id: string;
+  name: string;
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+  /** A small JPEG for the form: a serve-mode URL, or a data: URL on the desktop. */
+  thumbnailUrl: string;
+}
+export type PickedPicture = UploadedPicture | { name: string; problem: string };
 
 declare global {
   interface Window {

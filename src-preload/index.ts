@@ -5,7 +5,7 @@
  * bundle inlines: a sandboxed preload can require only 'electron' and a few Node modules at run time.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import type { Command, CommandReply, EventBatch, StudioApi } from './contract.ts';
+import type { Command, CommandReply, EventBatch, PickedPicture, StudioApi } from './contract.ts';
 import { IPC_CHANNELS } from './ipc-channels.ts';
 
 const listeners = new Set<(batch: EventBatch) => void>();
@@ -44,6 +44,7 @@ const studio: StudioApi = {
       listeners.delete(listener);
     };
   },
+  pickImages: () => ipcRenderer.invoke(IPC_CHANNELS.pickImages) as Promise<PickedPicture[]>,
   onFocusCircuit(listener) {
     focusListeners.add(listener);
     return () => {

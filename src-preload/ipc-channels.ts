@@ -13,6 +13,8 @@ export const IPC_CHANNELS = {
   events: 'studio:events',
   /** A circuit the window should show: its notification was clicked. */
   focusCircuit: 'studio:focus-circuit',
+  /** The page asks for the native open dialog; answered with the pictures kept (or refused). */
+  pickImages: 'studio:pick-images',
 } as const;
 
 export type IpcChannel = keyof typeof IPC_CHANNELS;
@@ -26,4 +28,5 @@ export const IPC_DIRECTIONS: Readonly<Record<IpcChannel, 'invoke' | 'to-main' | 
   subscribe: 'to-main',
   events: 'to-page',
   focusCircuit: 'to-page',
+  pickImages: 'invoke',
 };

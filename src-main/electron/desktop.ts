@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { app, type BrowserWindow, Menu, protocol, session } from 'electron';
 import { APP_SCHEME } from '../app-info.ts';
+import { AssetStore } from '../host/asset-store.ts';
 import { Studio, osUser } from '../host/studio.ts';
 import { type AppPages, BUILT_PAGES } from '../shell/app-pages.ts';
 import { MEDIA_SCHEME } from '../shell/media-path.ts';
@@ -17,6 +18,7 @@ import { createMainWindow } from './main-window.ts';
 import { serveMedia, withDesktopMediaUrls } from './media-protocol.ts';
 import { buildMenu } from './menu.ts';
 import { type CircuitStateChanges, notifyOnOpenCircuits } from './notifications.ts';
+import { handlePickImages } from './pick-images.ts';
 import { QUIT_CLOSE_LIMIT_MS, closeStudioOnQuit, closeWithin } from './quit.ts';
 import { UtilityWorkerSpawner } from './utility-spawner.ts';
 
@@ -57,6 +59,7 @@ async function wireDesktop(studio: DesktopStudio, dataDir: string, options: Desk
   const pages = options.pages ?? BUILT_PAGES;
   const actor = options.actor ?? osUser();
   exposeStudioOverIpc(withDesktopMediaUrls(studio), actor, pages);
+  handlePickImages(new AssetStore(dataDir), pages);
   // A first launch opens on the demo project, so a new user sees real renders and live circuits.
   if (Object.values(studio.queueCounts()).every((n) => n === 0)) await studio.execute({ type: 'enqueue', demo: true }, actor);
 

@@ -59,13 +59,20 @@ export const CameraSchema = z
   .strict();
 
 const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
+/** A keyframe image that names a picture uploaded to the studio by the sha256 of its bytes. */
+export const ASSET_PREFIX = 'asset:';
+const ASSET_IMAGE = /^asset:[0-9a-f]{64}$/;
 
 export const KeyframeSchema = z.union(
   [
     z
       .object({
-        /** An image file, relative to the project file, inside the project folder. */
-        image: z.string({ error: 'image must be a path relative to project.json' }).min(1, 'image must not be empty').max(512, 'image path is too long (512 characters at most)'),
+        /** An image file, relative to the project file, inside the project folder; or "asset:<sha256>", a picture uploaded to the studio. */
+        image: z
+          .string({ error: 'image must be a path relative to project.json, or "asset:<id>" of an uploaded picture' })
+          .min(1, 'image must not be empty')
+          .max(512, 'image path is too long (512 characters at most)')
+          .refine((image) => !image.startsWith(ASSET_PREFIX) || ASSET_IMAGE.test(image), 'image "asset:…" must be "asset:" and the 64 hex digits the studio answered the upload with; upload the picture again to get one'),
       })
       .strict(),
     z
@@ -112,6 +119,8 @@ export const ShotSchema = z
     camera: CameraSchema.default({ movement: 'static', easing: 'ease_in_out' }),
     interpolation: InterpolationSchema.default({ method: 'optical_flow', sourceFps: 12, transition: 'crossfade', transitionDuration: 0.5 }),
     quality: choice('quality', QUALITIES).optional(),
+    /** What shows through a transparent picture; black when left out. */
+    background: z.string({ error: 'background must be a hex colour like #000000' }).regex(HEX_COLOR, 'background must be a hex colour like #000000').optional(),
     export: ExportSchema.default({ format: 'mp4' }),
   })
   .strict()

@@ -1,11 +1,13 @@
 /**
  * Reading a project file: size-capped, JSON-checked, schema-validated, and every keyframe image
- * resolved inside the project folder and checked to exist. Errors name the field and the fix.
+ * resolved inside the project folder, checked to exist and to be a picture (ffprobe). Errors name the field and the fix.
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { MAX_JSON_DEPTH, lineColumn, nestingBeyond, syntaxErrorOffset } from './json-text.ts';
+import { inspectImage } from './image-check.ts';
 import { type Project, ProjectError, parseProject } from './model.ts';
+import { smallSourceWarning } from './source-size.ts';
 
 const MAX_PROJECT_BYTES = 5 * 1024 * 1024;
 
@@ -14,6 +16,8 @@ export interface LoadedProject {
   /** Folder of the project file; keyframe paths are relative to it. */
   baseDir: string;
   resolveAsset: (relativePath: string) => string;
+  /** What will render but not well (a picture much smaller than its shot), each led by its keyframe path. */
+  warnings: string[];
 }
 
 /** Resolves an asset path relative to the project folder, refusing anything that leaves it. */
@@ -50,6 +54,7 @@ export async function loadProject(file: string): Promise<LoadedProject> {
   const baseDir = dirname(path);
 
   const problems: string[] = [];
+  const warnings: string[] = [];
   await Promise.all(
     project.shots.flatMap((shot, s) =>
       shot.keyframes.map(async (keyframe, k) => {
@@ -68,7 +73,17 @@ export async function loadProject(file: string): Promise<LoadedProject> {
         // The path check above is lexical; a symlink inside the folder could still lead out of it.
         const [realBase, real] = await Promise.all([realpath(baseDir), realpath(full)]);
         const rel = relative(realBase, real);
-        if (rel.startsWith(`..${sep}`) || isAbsolute(rel)) problems.push(`${where}: "${keyframe.image}" is a link that leads out of the project folder — copy the image into the folder instead`);
+        if (rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+          problems.push(`${where}: "${keyframe.image}" is a link that leads out of the project folder — copy the image into the folder instead`);
+          return;
+        }
+        // Checked here, not by the render: ffmpeg would try a non-picture three times and answer in riddles.
+        const image = await inspectImage(full);
+        if ('problem' in image) problems.push(`${where}: ${keyframe.image} ${image.problem}`);
+        else {
+          const small = smallSourceWarning(image, shot.resolution);
+          if (small) warnings.push(`${where}: ${keyframe.image}: ${small}`);
+        }
       }),
     ),
   );
@@ -77,6 +92,7 @@ export async function loadProject(file: string): Promise<LoadedProject> {
   return {
     project,
     baseDir,
+    warnings: warnings.sort(),
     resolveAsset: (relativePath) => {
       const full = resolveInside(baseDir, relativePath);
       if (typeof full !== 'string') throw new Error(`asset "${relativePath}" ${full.problem}`);

@@ -10,6 +10,7 @@ import type { ThroughputLearner } from '../engine/chunks/throughput-learner.ts';
 import type { RenderEngine } from '../engine/pipeline.ts';
 import type { RenderQueue } from '../queue/render-queue.ts';
 import type { Audit } from './audit.ts';
+import { AssetStore } from './asset-store.ts';
 import { CommandError } from './command-reply.ts';
 import type { DegradationBook } from './degradations.ts';
 import { jobDetail } from './job-detail.ts';
@@ -122,13 +123,13 @@ const COMMAND_HANDLERS: CommandHandlers = {
     if (!job) throw noSuchJob(jobId);
     return jobDetail(ctx.queue, ctx.degradations.decorate(job), rendersDir(ctx.dataDir));
   },
-  estimate: async (command, ctx) => (await chosenShots(command, ctx.demoProjectPath)).shots.map(({ shot, quality }) => estimateOf(shot, quality, ctx)),
+  estimate: async (command, ctx) => (await chosenShots(command, ctx.demoProjectPath, new AssetStore(ctx.dataDir))).shots.map(({ shot, quality }) => estimateOf(shot, quality, ctx)),
   pinThroughput,
 };
 
 /** Queues the chosen shots of a project, each with its estimate; a refused shot queues nothing. */
 async function enqueue(command: CommandOf<'enqueue'>, ctx: CommandContext): Promise<Job[]> {
-  const { project, baseDir, shots } = await chosenShots(command, ctx.demoProjectPath);
+  const { project, baseDir, shots } = await chosenShots(command, ctx.demoProjectPath, new AssetStore(ctx.dataDir));
   const estimates = shots.map(({ shot, quality }) => estimateOf(shot, quality, ctx));
   const refused = refusalError(estimates);
   if (refused) throw refused;

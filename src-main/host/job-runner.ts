@@ -12,6 +12,7 @@ import type { Quality, Shot } from '../engine/model.ts';
 import type { RenderEngine } from '../engine/pipeline.ts';
 import type { PipelineTrace } from '../engine/trace.ts';
 import { resolveInside } from '../engine/project-io.ts';
+import { writeOutputThumbnail } from './output-thumbnail.ts';
 import type { RenderQueue } from '../queue/render-queue.ts';
 
 /** Why a running job was interrupted, which decides where it goes next. */
@@ -85,6 +86,7 @@ export class RunningJob {
         onTrace: (t) => (trace = t),
       });
       await rm(workDir, { recursive: true, force: true });
+      await writeOutputThumbnail(result.output).catch(() => undefined); // the queue's picture of it; a render never fails for want of one
       this.changed(queue.markDone(this.id, { output: result.output, sidecar: result.sidecar, trace }));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

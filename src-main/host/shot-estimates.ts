@@ -9,6 +9,7 @@ import { estimateShot } from '../engine/chunks/shot-estimate.ts';
 import type { ThroughputLearner } from '../engine/chunks/throughput-learner.ts';
 import type { Project, Quality, Shot } from '../engine/model.ts';
 import { loadProject } from '../engine/project-io.ts';
+import { type AssetStore, isAssetImage } from './asset-store.ts';
 import { CommandError } from './command-reply.ts';
 
 type ShotsCommand = Extract<ParsedCommand, { type: 'enqueue' | 'estimate' }>;
@@ -21,13 +22,14 @@ export interface ChosenShots {
 }
 
 /** The project the command names (the demo, a file on the host, or inline) and the shots it picks, each with the quality it renders at. */
-export async function chosenShots(command: ShotsCommand, demoProjectPath: string): Promise<ChosenShots> {
+export async function chosenShots(command: ShotsCommand, demoProjectPath: string, assets: AssetStore): Promise<ChosenShots> {
   let project: Project;
   let baseDir: string | null = null;
   if (command.project) {
-    project = command.project;
-    const withImage = project.shots.findIndex((s) => s.keyframes.some((k) => 'image' in k));
-    if (withImage >= 0) throw new CommandError('invalid', `project.shots[${withImage}].keyframes: an inline project can only use generated keyframes; enqueue image keyframes with projectPath`);
+    // An inline project's pictures are the uploaded ones: each resolved to its stored file, and the
+    // shot rendered from the assets folder, which is the only folder such a project can name.
+    project = await withStoredPictures(command.project, assets);
+    if (project.shots.some((s) => s.keyframes.some((k) => 'image' in k))) baseDir = assets.dir;
   } else {
     const loaded = await loadProject(command.demo ? demoProjectPath : command.projectPath!);
     project = loaded.project;
@@ -37,6 +39,33 @@ export async function chosenShots(command: ShotsCommand, demoProjectPath: string
   const missing = (command.shotIds ?? []).filter((id) => !project.shots.some((s) => s.id === id));
   if (missing.length) throw new CommandError('not_found', `shotIds: no shot ${missing.map((m) => `"${m}"`).join(', ')} in project "${project.name}"`);
   return { project, baseDir, shots: picked.map((shot) => ({ shot, quality: command.quality ?? shot.quality ?? project.quality })) };
+}
+
+/**
+ * The project with each "asset:<id>" keyframe rewritten to the stored picture's name in the assets
+ * folder. A path (which would name a file on the host, not the page's disk) or an id the store does
+ * not hold is refused, naming the keyframe and the fix.
+ */
+async function withStoredPictures(project: Project, assets: AssetStore): Promise<Project> {
+  const shots = await Promise.all(
+    project.shots.map(async (shot, s) => ({
+      ...shot,
+      keyframes: await Promise.all(
+        shot.keyframes.map(async (keyframe, k) => {
+          if (!('image' in keyframe)) return keyframe;
+          const where = `project.shots[${s}].keyframes[${k}].image`;
+          if (!isAssetImage(keyframe.image)) {
+            throw new CommandError('invalid', `${where}: "${keyframe.image}" is a path, and a project sent to the studio cannot reach your disk; upload the picture and name it "asset:<id>" (the shot form does this), or enqueue with projectPath`);
+          }
+          const id = keyframe.image.slice('asset:'.length);
+          const stored = await assets.find(id);
+          if (!stored) throw new CommandError('invalid', `${where}: the studio holds no uploaded picture "${keyframe.image}"; upload the picture again`);
+          return { image: stored.fileName };
+        }),
+      ),
+    })),
+  );
+  return { ...project, shots };
 }
 
 export interface EstimateParts {

@@ -28,6 +28,7 @@ import { type StudioParts, runCommand } from './command-handlers.ts';
 import { failureOf, parseCommand } from './command-reply.ts';
 import { DegradationBook } from './degradations.ts';
 import { EventBus, type SubscribeOptions } from './event-bus.ts';
+import { AssetStore } from './asset-store.ts';
 import { discardPartials, rendersDir } from './job-runner.ts';
 import { sweepCircuitLoad } from './load-sweep.ts';
 import { ProcessRegistry } from './process-registry.ts';
@@ -201,6 +202,11 @@ export class Studio {
   retryStats = () => this.retries.snapshot();
   queueCounts(): Record<JobStatus, number> {
     return this.queue.counts();
+  }
+
+  /** Uploaded pictures, kept by content; the same store the enqueue command resolves "asset:" keyframes in. */
+  assetStore(): AssetStore {
+    return new AssetStore(this.options.dataDir);
   }
 
   /** The folders the media doors may serve files from: the finished renders. */

@@ -128,6 +128,7 @@ const MEDIA_TYPES: Record<string, string> = {
   '.webm': 'video/webm',
   '.mov': 'video/quicktime',
   '.png': 'image/png',
+  '.jpg': 'image/jpeg',
   '.json': 'application/json',
 };
 

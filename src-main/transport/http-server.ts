@@ -7,10 +7,12 @@ import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES, c
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { health, postCommand } from './api.ts';
+import { ASSETS_ROUTE, routeAssets } from './assets-route.ts';
 import { assertUsableToken, presentedCredential, tokenCookie, tokensEqual, withoutToken } from './auth.ts';
 import { allowedOrigins, browsableHost, isWildcardHost, originAllowed, urlHost } from './hosts.ts';
 import { serveMediaUrl, withMediaUrls } from './media-links.ts';
 import { serveRender } from './media-route.ts';
+import { MAX_ASSET_BYTES } from '../host/asset-store.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import { sendJson, sendText, setSecurityHeaders } from './respond.ts';
 import { serveStatic } from './static-files.ts';
@@ -35,6 +37,8 @@ export interface ServerOptions {
   maxPayloadBytes?: number;
   /** Origins beyond this machine's own addresses allowed to open the WebSocket, e.g. http://studio.lan:7777. */
   allowedOrigins?: string[];
+  /** Largest uploaded picture and upload request. Default 64 MiB and 256 MiB. */
+  maxUploadBytes?: { file?: number; request?: number };
   /** WebSocket rate, heartbeat and buffering limits; the defaults suit production. */
   webSocket?: Partial<Omit<WebSocketLimits, 'maxPayloadBytes'>>;
 }
@@ -74,6 +78,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const actor = options.tokenName ?? 'token';
   const maxPayloadBytes = options.maxPayloadBytes ?? 256 * 1024;
   assertUsableToken(token);
+  const uploadLimits = { fileBytes: options.maxUploadBytes?.file ?? MAX_ASSET_BYTES, requestBytes: options.maxUploadBytes?.request ?? 4 * MAX_ASSET_BYTES };
 
   const startedAt = performance.now();
   const registry = createMetricsRegistry(studio);
@@ -123,8 +128,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (only('GET', 'HEAD')) health(req, res, startedAt);
     } else if (pathname === '/api/command') {
       if (only('POST')) await postCommand(req, res, studio, actor, maxPayloadBytes);
+    } else if (pathname === ASSETS_ROUTE || pathname.startsWith(`${ASSETS_ROUTE}/`)) {
+      await routeAssets(req, res, pathname, studio.assetStore?.(), uploadLimits);
     } else if (pathname.startsWith('/api/')) {
-      sendJson(req, res, 404, { ok: false, error: { code: 'not_found', message: `no endpoint ${pathname}; there are /api/health and /api/command` } });
+      sendJson(req, res, 404, { ok: false, error: { code: 'not_found', message: `no endpoint ${pathname}; there are /api/health, /api/command and /api/assets` } });
     } else if (pathname.startsWith('/media/') || (req.url ?? '').startsWith('/media/')) {
       // Routed on the raw target too: "/media/render/../x" parses to "/media/x", and must be refused, not served as a page.
       await serveRender(req, res, req.url ?? '', studio.mediaRoots?.() ?? []);

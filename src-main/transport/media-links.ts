@@ -26,6 +26,7 @@ export function withMediaUrls(studio: StudioPort, urlOf: (jobId: string, file: s
     queueCounts: () => studio.queueCounts(),
     retryStats: () => studio.retryStats?.() ?? {},
     mediaRoots: () => studio.mediaRoots?.() ?? [],
+    ...(studio.assetStore ? { assetStore: () => studio.assetStore!() } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { AssetStore } from '../host/asset-store.ts';
 import type { CircuitStats, CommandReply, EventBatch, JobStatus } from '../../src-preload/contract.ts';
 import type { RetryStats } from '../engine/retry-tally.ts';
 
@@ -13,6 +14,8 @@ export interface StudioPort {
   retryStats?(): RetryStats;
   /** Absolute folders whose files the media route may serve (the finished renders); none when absent. */
   mediaRoots?(): string[];
+  /** Where uploaded pictures are kept; a door without it accepts no uploads. */
+  assetStore?(): AssetStore;
 }
 
 /**

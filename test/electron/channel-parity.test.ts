@@ -96,4 +96,10 @@ describe('IPC channel parity', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(Object.keys(IPC_DIRECTIONS).sort()).toEqual(Object.keys(IPC_CHANNELS).sort());
   });
+
+  it('has the native picture dialog: the preload invokes it, main handles it in its own module', () => {
+    expect(IPC_DIRECTIONS.pickImages).toBe('invoke');
+    expect(mainUses.filter((u) => channelOf(u) === 'pickImages').map((u) => `${u.file} ${role(u)}`)).toEqual(['src-main/electron/pick-images.ts handles']);
+    expect(preloadUses.filter((u) => channelOf(u) === 'pickImages').map(role)).toEqual(['invokes']);
+  });
 });

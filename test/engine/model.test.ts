@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type ProjectInput, ProjectError, parseProject } from '../../src-main/engine/model.ts';
 import { loadProject, resolveInside } from '../../src-main/engine/project-io.ts';
 import { buildShotTimeline } from '../../src-main/engine/shot-timeline.ts';
+import { writePicture } from './pictures.ts';
 
 const shot = (over: Record<string, unknown> = {}) => ({ id: 'a', duration: 2, keyframes: [{ generator: 'testsrc2' }], ...over });
 const project = (shots: unknown[], over: Record<string, unknown> = {}) => ({ version: 1, name: 'p', shots, ...over }) as ProjectInput;
@@ -111,7 +112,7 @@ describe('loading a project file', () => {
   it('resolves images inside the project folder', async () => {
     const file = await write(JSON.stringify(project([shot({ keyframes: [{ image: 'img/key.png' }] })])));
     await mkdir(join(dir, 'img'));
-    await writeFile(join(dir, 'img', 'key.png'), 'not really a png, but present');
+    writePicture(join(dir, 'img', 'key.png'));
     const loaded = await loadProject(file);
     expect(loaded.resolveAsset('img/key.png')).toBe(join(dir, 'img', 'key.png'));
     expect(() => loaded.resolveAsset('../x.png')).toThrow(/inside the project folder/);

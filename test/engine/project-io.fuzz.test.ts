@@ -12,6 +12,7 @@ import { ProjectError, ProjectSchema, ShotSchema } from '../../src-main/engine/m
 import { loadProject, resolveInside } from '../../src-main/engine/project-io.ts';
 import { tinyProject } from '../host/helpers.ts';
 import { FILTER_SYNTAX, ODD_UNICODE, anyText } from '../transport/fuzz-arbitraries.ts';
+import { writePicture } from './pictures.ts';
 import { type Source, corruption, validSources } from './project-corruption.ts';
 import { fuzzParams as params } from '../fuzz-settings.ts';
 
@@ -100,7 +101,7 @@ describe('project files with random corruption', () => {
   it('refuses an image keyframe that leaves the project folder, naming the keyframe, however the path is spelled', async () => {
     const project = join(dir, 'images');
     mkdirSync(join(project, 'frames'), { recursive: true });
-    writeFileSync(join(project, 'frames', 'ok.png'), 'not really a png: only stat()ed');
+    writePicture(join(project, 'frames', 'ok.png'));
     writeFileSync(join(dir, 'outside.png'), 'outside');
     const escaping = fc.constantFrom('../outside.png', '../../etc/passwd', '/etc/passwd', `${dir}/outside.png`, 'frames/../../outside.png', 'C:\\x.png', 'c:/x.png', 'x\u0000.png', '.', 'frames/..', '..');
     await fc.assert(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src-main/engine/project-io.ts';
 import { ProjectError } from '../../src-main/engine/model.ts';
+import { writePicture } from './pictures.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'storycore-project-io-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -30,7 +31,7 @@ describe('loadProject and symlinks', () => {
   it('accepts a link that stays inside the folder', async () => {
     const folder = join(root, 'inside');
     mkdirSync(join(folder, 'art'), { recursive: true });
-    writeFileSync(join(folder, 'art', 'real.png'), 'x');
+    writePicture(join(folder, 'art', 'real.png'));
     symlinkSync(join(folder, 'art', 'real.png'), join(folder, 'frame.png'));
     await expect(loadProject(projectWithImage(folder, 'frame.png'))).resolves.toMatchObject({ project: { name: 'links' } });
   });

@@ -10,6 +10,7 @@ import { join, relative, sep } from 'node:path';
 import type { Job } from '../../src-preload/contract.ts';
 import { Studio } from '../../src-main/host/studio.ts';
 import { demoProjectPath, tinyProject } from '../host/helpers.ts';
+import { writePicture } from '../engine/pictures.ts';
 import { type FuzzContext, hostilePaths } from './fuzz-arbitraries.ts';
 
 export interface FuzzWorld {
@@ -39,8 +40,8 @@ export function makeFuzzWorld(prefix = 'storycore-fuzz-'): FuzzWorld {
   const generated = join(outside, 'projects', 'generated.json');
   writeFileSync(generated, JSON.stringify(tinyProject(['g1', 'g2'])));
   const withImage = join(outside, 'projects', 'with-image.json');
-  // Only stat()ed when enqueued; the queue stays paused, so it is never decoded.
-  writeFileSync(join(outside, 'projects', 'frames', 'key.png'), randomBytes(64));
+  // Probed when enqueued (it must be a picture); the queue stays paused, so it is never rendered.
+  writePicture(join(outside, 'projects', 'frames', 'key.png'));
   writeFileSync(withImage, JSON.stringify({ ...tinyProject(['i1']), shots: [{ ...tinyProject(['i1']).shots[0], keyframes: [{ image: 'frames/key.png' }] }] }));
   return { root, dataDir, outside, secretFile, secret, projects: { generated, withImage }, remove: () => rmSync(root, { recursive: true, force: true }) };
 }

@@ -15,6 +15,7 @@ type Outcome = { kind: 'problems'; file: string; problems: string[] } | { kind: 
 export function ProjectFileButton() {
   const send = useSend();
   const input = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
   const [outcome, setOutcome] = useState<Outcome>(null);
 
   const opened = async (event: ChangeEvent<HTMLInputElement>) => {
@@ -37,12 +38,34 @@ export function ProjectFileButton() {
     setOutcome(reply.ok ? { kind: 'queued', text: `Queued ${checked.shots} shot${checked.shots === 1 ? '' : 's'} of "${checked.name}".` } : { kind: 'problems', file: file.name, problems: [reply.error.message] });
   };
 
+  /** A folder: project.json and its pictures, each picture uploaded and named by its asset id. */
+  const openedFolder = async (event: ChangeEvent<HTMLInputElement>) => {
+    const files = [...(event.target.files ?? [])];
+    event.target.value = '';
+    if (files.length === 0) return;
+    const [{ openProjectFolder }, { uploadPicture }] = await Promise.all([import('./project-folder.ts'), import('./pictures.ts')]);
+    const folder = files.map((file) => ({ path: file.webkitRelativePath || file.name, file }));
+    const name = folder[0]!.path.split('/')[0] ?? 'the folder';
+    const checked = await openProjectFolder(folder, (file) => file.text(), (file) => uploadPicture(file));
+    if ('problems' in checked) {
+      setOutcome({ kind: 'problems', file: name, problems: checked.problems });
+      return;
+    }
+    const reply = await send({ type: 'enqueue', project: checked.project as ProjectInput });
+    setOutcome(reply.ok ? { kind: 'queued', text: `Queued ${checked.shots} shot${checked.shots === 1 ? '' : 's'} of "${checked.name}".` } : { kind: 'problems', file: name, problems: [reply.error.message] });
+  };
+
   return (
     <>
       <button type="button" data-testid="open-project" onClick={() => input.current?.click()}>
         Open project file…
       </button>
       <input ref={input} type="file" accept=".json,application/json" hidden data-testid="project-file" onChange={(e) => void opened(e)} />
+      <button type="button" data-testid="open-project-folder" onClick={() => folderInput.current?.click()}>
+        Open project folder…
+      </button>
+      {/* webkitdirectory is not in React's types: set on the element itself. */}
+      <input ref={(el) => void ((folderInput.current = el), el?.setAttribute('webkitdirectory', ''))} type="file" multiple hidden data-testid="project-folder" onChange={(e) => void openedFolder(e)} />
       {outcome?.kind === 'problems' ? (
         <div className="project-problems form-error-box" role="alert" data-testid="project-file-errors">
           <p>

@@ -1,5 +1,7 @@
 import { type MouseEvent, memo, useEffect, useState } from 'react';
 import { type Command, type Job, formatEstimate } from '../../../src-preload/contract.ts';
+import { outputThumbnailUrl } from './job-thumbnail.ts';
+import './pictures.css';
 import { STATUS_LABEL, actionsFor, blockedCountdown, formatSeconds } from './queue-model.ts';
 
 export type QueueAction = (command: Command) => void;
@@ -16,6 +18,14 @@ function BlockedCountdown({ until }: { until: number }) {
       {blockedCountdown({ blockedUntil: until }, now)}
     </span>
   );
+}
+
+/** A finished job's middle frame, small; hidden when the host wrote none (an older render). */
+function OutputThumbnail({ job }: { job: Job }) {
+  const [missing, setMissing] = useState(false);
+  const src = outputThumbnailUrl(job, window.studio?.host ?? 'browser');
+  if (!src || missing) return null;
+  return <img className="output-thumbnail" data-testid={`output-thumbnail-${job.id}`} src={src} alt={`${job.shotId}, middle frame`} width={80} loading="lazy" onError={() => setMissing(true)} />;
 }
 
 /**
@@ -35,6 +45,7 @@ export const QueueRow = memo(function QueueRow({ job, act, onDetails, selected }
   return (
     <tr data-testid={`queue-row-${id}`} data-status={job.status} data-shot={job.shotId} className={selected ? 'selected' : undefined} onClick={() => onDetails(id)}>
       <td className="shot">
+        <OutputThumbnail job={job} />
         <span className="shot-id">{job.shotId}</span>
         <small>{job.projectName}</small>
       </td>

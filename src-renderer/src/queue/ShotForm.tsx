@@ -1,7 +1,8 @@
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { EASINGS, FORMATS, GENERATORS, INTERPOLATIONS, MOVEMENTS, QUALITIES, TRANSITIONS } from '../../../src-preload/contract.ts';
 import { useSend } from '../studio-context.tsx';
-import { type EstimateView, type FieldErrors, type ShotField, type ShotFormValues, buildEnqueue, buildEstimate, defaultShotValues, estimateView, hostErrorAt } from './shot-form-model.ts';
+import { FramingPreview, KeyframePictures, type PictureItem, readyPictures } from './KeyframePictures.tsx';
+import { type EstimateView, type FieldErrors, type ShotField, type ShotFormValues, buildEnqueue, buildEstimate, cameraOf, defaultShotValues, estimateView, hostErrorAt } from './shot-form-model.ts';
 
 /** How long the form waits after the last keystroke before it asks the host for an estimate. */
 const ESTIMATE_DEBOUNCE_MS = 400;
@@ -20,13 +21,16 @@ export function ShotForm({ onDone }: { onDone: () => void }) {
   const [busy, setBusy] = useState(false);
   const [queued, setQueued] = useState<string | null>(null);
   const [estimate, setEstimate] = useState<EstimateView | null>(null);
+  const [pictureItems, setPictureItems] = useState<PictureItem[]>([]);
+  const pictures = readyPictures(pictureItems);
+  const uploading = pictureItems.some((p) => p.state === 'uploading');
   // Estimates are asked for quietly: a refusal shows here, at the form, not in the window's error line.
   const ask = useSend('caller');
 
   // The shot being edited, estimated by the host once typing pauses; an answer to an older edit is dropped.
   useEffect(() => {
-    const command = buildEstimate(values);
-    if (!command) {
+    const command = buildEstimate(values, pictures);
+    if (!command || uploading) {
       setEstimate(null);
       return;
     }
@@ -41,7 +45,8 @@ export function ShotForm({ onDone }: { onDone: () => void }) {
       current = false;
       clearTimeout(timer);
     };
-  }, [values, ask]);
+    // Keyed on the pictures' ids, not the list: a new list of the same pictures asks nothing again.
+  }, [values, ask, pictures.map((p) => p.id).join(','), uploading]);
 
   const set = (field: ShotField) => (value: string) => {
     setValues((v) => ({ ...v, [field]: value }));
@@ -53,7 +58,11 @@ export function ShotForm({ onDone }: { onDone: () => void }) {
     event.preventDefault();
     if (busy) return;
     setQueued(null);
-    const built = buildEnqueue(values);
+    if (uploading) {
+      setErrors({ pictures: 'wait until every picture is uploaded' });
+      return;
+    }
+    const built = buildEnqueue(values, pictures);
     if ('errors' in built) {
       setErrors(built.errors);
       return;
@@ -68,11 +77,13 @@ export function ShotForm({ onDone }: { onDone: () => void }) {
       }
       setQueued(`Queued ${values.id.trim()}.`);
       setValues(defaultShotValues(++formsOpened));
+      setPictureItems([]);
     } finally {
       setBusy(false);
     }
   };
 
+  const shotSize = { width: Number(values.width) || 0, height: Number(values.height) || 0 };
   const field = (name: ShotField, label: string, input: ReactNode) => <Field key={name} name={name} label={label} error={errors[name]} input={input} />;
   const text = (name: ShotField, props: { inputMode?: 'decimal' | 'numeric'; placeholder?: string } = {}) => (
     <input id={`shot-${name}`} data-testid={`shot-field-${name}`} value={values[name]} onChange={(e) => set(name)(e.target.value)} aria-invalid={errors[name] ? true : undefined} aria-describedby={errors[name] ? `shot-error-${name}` : undefined} {...props} />
@@ -101,12 +112,32 @@ export function ShotForm({ onDone }: { onDone: () => void }) {
       </fieldset>
       <fieldset>
         <legend>Keyframes and camera</legend>
+        <KeyframePictures
+          items={pictureItems}
+          setItems={(update) => {
+            setPictureItems(update);
+            if (errors.pictures) setErrors((e) => ({ ...e, pictures: undefined }));
+          }}
+          shot={shotSize}
+          error={errors.pictures}
+        />
         {field('generator', 'Generator', choice('generator', GENERATORS))}
         {field('keyframeCount', 'Keyframes', text('keyframeCount', { inputMode: 'numeric' }))}
         {field('seed', 'First seed', text('seed', { inputMode: 'numeric' }))}
         {field('color', 'Colour (optional)', text('color', { placeholder: '#3366ff' }))}
         {field('movement', 'Camera move', choice('movement', MOVEMENTS))}
         {field('easing', 'Easing', choice('easing', EASINGS))}
+      </fieldset>
+      <fieldset data-testid="camera-fields">
+        <legend>Camera from → to</legend>
+        <small className="field-hint">x, y from −1 to 1 about the centre; zoom from 1 (whole frame). Empty keeps the move's own.</small>
+        {field('fromX', 'From x', text('fromX', { inputMode: 'decimal', placeholder: 'move' }))}
+        {field('fromY', 'From y', text('fromY', { inputMode: 'decimal', placeholder: 'move' }))}
+        {field('fromZoom', 'From zoom', text('fromZoom', { inputMode: 'decimal', placeholder: 'move' }))}
+        {field('toX', 'To x', text('toX', { inputMode: 'decimal', placeholder: 'move' }))}
+        {field('toY', 'To y', text('toY', { inputMode: 'decimal', placeholder: 'move' }))}
+        {field('toZoom', 'To zoom', text('toZoom', { inputMode: 'decimal', placeholder: 'move' }))}
+        <FramingPreview thumbnailUrl={pictures[0]?.thumbnailUrl} shot={shotSize} camera={cameraOf(values)} />
       </fieldset>
       <fieldset>
         <legend>Interpolation and export</legend>
@@ -119,7 +150,7 @@ export function ShotForm({ onDone }: { onDone: () => void }) {
         {field('priority', 'Priority', text('priority', { inputMode: 'numeric', placeholder: '−100 to 100' }))}
       </fieldset>
       <div className="shot-form-actions">
-        <button type="submit" data-testid="shot-submit" disabled={busy}>
+        <button type="submit" data-testid="shot-submit" disabled={busy || uploading}>
           {busy ? 'Queueing…' : 'Queue shot'}
         </button>
         <button type="button" onClick={onDone}>

@@ -3,7 +3,7 @@
  * mapped back onto the fields, so every problem shows at the field it is about. The same schemas
  * check a picked project file. No React here, so it can be tested under plain Node.
  */
-import { type Command, type CommandReply, KeyframeSchema, type ProjectInput, ProjectSchema, describeIssues, formatEstimate, formatPath } from '../../../src-preload/contract.ts';
+import { type Command, type CommandReply, KeyframeSchema, type ProjectInput, ProjectSchema, describeIssues, formatEstimate, formatPath, type Shot } from '../../../src-preload/contract.ts';
 
 export interface ShotFormValues {
   projectName: string;
@@ -19,6 +19,13 @@ export interface ShotFormValues {
   color: string;
   movement: string;
   easing: string;
+  /** The camera's start and end (x, y from -1 to 1, zoom from 1): empty keeps the move's own. */
+  fromX: string;
+  fromY: string;
+  fromZoom: string;
+  toX: string;
+  toY: string;
+  toZoom: string;
   method: string;
   sourceFps: string;
   transition: string;
@@ -28,8 +35,14 @@ export interface ShotFormValues {
   priority: string;
 }
 export type ShotField = keyof ShotFormValues;
+/** Where a problem shows: a field, the pictures list, or the form as a whole. */
+export type FormField = ShotField | 'form' | 'pictures';
 /** Problems by field; 'form' holds what belongs to no one field. */
-export type FieldErrors = Partial<Record<ShotField | 'form', string>>;
+export type FieldErrors = Partial<Record<FormField, string>>;
+/** An uploaded picture the shot uses as a keyframe, in order. */
+export interface KeyframePicture {
+  id: string;
+}
 
 export function defaultShotValues(n: number): ShotFormValues {
   return {
@@ -46,6 +59,12 @@ export function defaultShotValues(n: number): ShotFormValues {
     color: '',
     movement: 'zoom',
     easing: 'ease_in_out',
+    fromX: '',
+    fromY: '',
+    fromZoom: '',
+    toX: '',
+    toY: '',
+    toZoom: '',
     method: 'blend',
     sourceFps: '12',
     transition: 'crossfade',
@@ -64,11 +83,28 @@ function numberOf(text: string): number | undefined {
   return text.trim() === '' ? undefined : Number(text.trim());
 }
 
-/** The inline project the form describes: one shot, its keyframes all of one generator with consecutive seeds. */
-export function projectOf(v: ShotFormValues): unknown {
+/** A camera position from its three boxes, or undefined when all are empty (the move's own is used). */
+function positionOf(x: string, y: string, zoom: string): { x: number; y: number; zoom: number } | undefined {
+  if (![x, y, zoom].some((t) => t.trim() !== '')) return undefined;
+  return { x: numberOf(x) ?? 0, y: numberOf(y) ?? 0, zoom: numberOf(zoom) ?? 1 };
+}
+
+/** The camera the form describes (also drawn by the framing preview). */
+export function cameraOf(v: ShotFormValues): Shot['camera'] {
+  const from = positionOf(v.fromX, v.fromY, v.fromZoom);
+  const to = positionOf(v.toX, v.toY, v.toZoom);
+  // The schema judges the names; the preview draws only what it would accept.
+  return { movement: v.movement as Shot['camera']['movement'], easing: v.easing as Shot['camera']['easing'], ...(from ? { from } : {}), ...(to ? { to } : {}) };
+}
+
+/**
+ * The inline project the form describes: one shot whose keyframes are the uploaded pictures in
+ * order, or, without pictures, all of one generator with consecutive seeds.
+ */
+export function projectOf(v: ShotFormValues, pictures: readonly KeyframePicture[] = []): unknown {
   const count = numberOf(v.keyframeCount);
   const seed = numberOf(v.seed);
-  const keyframes = Array.from({ length: Number.isInteger(count) && count! > 0 && count! <= 64 ? count! : 0 }, (_, i) => ({
+  const keyframes = pictures.length > 0 ? pictures.map((p) => ({ image: `asset:${p.id}` })) : Array.from({ length: Number.isInteger(count) && count! > 0 && count! <= 64 ? count! : 0 }, (_, i) => ({
     generator: v.generator,
     ...(seed === undefined ? {} : { seed: Number.isFinite(seed) ? seed + i : seed }),
     ...(v.color.trim() ? { color: v.color.trim() } : {}),
@@ -85,7 +121,7 @@ export function projectOf(v: ShotFormValues): unknown {
         fps: numberOf(v.fps),
         resolution: { width: numberOf(v.width), height: numberOf(v.height) },
         keyframes,
-        camera: { movement: v.movement, easing: v.easing },
+        camera: cameraOf(v),
         interpolation: { method: v.method, sourceFps: numberOf(v.sourceFps), transition: v.transition, transitionDuration: numberOf(v.transitionDuration) },
         quality: v.quality,
         export: { format: v.format },
@@ -105,6 +141,12 @@ const SHOT_FIELDS: Record<string, ShotField> = {
   keyframes: 'keyframeCount',
   'camera.movement': 'movement',
   'camera.easing': 'easing',
+  'camera.from.x': 'fromX',
+  'camera.from.y': 'fromY',
+  'camera.from.zoom': 'fromZoom',
+  'camera.to.x': 'toX',
+  'camera.to.y': 'toY',
+  'camera.to.zoom': 'toZoom',
   'interpolation.method': 'method',
   'interpolation.sourceFps': 'sourceFps',
   'interpolation.transition': 'transition',
@@ -117,7 +159,7 @@ const KEYFRAME_FIELDS: Record<string, ShotField> = { generator: 'generator', see
 const GeneratedKeyframe = KeyframeSchema.options[1];
 
 /** The form field a schema issue path is about ("shots.0.resolution.width" → width), or 'form'. */
-export function fieldOf(path: readonly PropertyKey[]): ShotField | 'form' {
+export function fieldOf(path: readonly PropertyKey[]): FormField {
   const keys = path.map(String);
   if (keys[0] === 'project') keys.shift(); // the host's paths start at the command's field
   if (keys[0] === 'name') return 'projectName';
@@ -125,6 +167,7 @@ export function fieldOf(path: readonly PropertyKey[]): ShotField | 'form' {
   if (keys[0] !== 'shots') return 'form';
   const rest = keys.slice(2);
   if (rest.length === 0) return 'form';
+  if (rest[0] === 'keyframes' && rest[2] === 'image') return 'pictures';
   if (rest[0] === 'keyframes' && rest.length >= 3) return KEYFRAME_FIELDS[rest[2]!] ?? 'keyframeCount';
   if (rest[0] === 'keyframes' && rest.length === 2) return 'generator';
   return SHOT_FIELDS[rest.join('.')] ?? SHOT_FIELDS[rest[0]!] ?? 'form';
@@ -142,13 +185,14 @@ function priorityProblem(text: string): string | undefined {
  * The enqueue command for the form, or the problems, each at its field (the first problem per field:
  * the one to fix first). Nothing is sent when there is any.
  */
-export function buildEnqueue(values: ShotFormValues): { command: Command } | { errors: FieldErrors } {
+export function buildEnqueue(values: ShotFormValues, pictures: readonly KeyframePicture[] = []): { command: Command } | { errors: FieldErrors } {
   const errors: FieldErrors = {};
   const count = numberOf(values.keyframeCount);
-  if (count === undefined || !Number.isInteger(count) || count < 1 || count > 64) errors.keyframeCount = 'keyframes must be a whole number from 1 to 64';
+  if (pictures.length === 0 && (count === undefined || !Number.isInteger(count) || count < 1 || count > 64)) errors.keyframeCount = 'keyframes must be a whole number from 1 to 64';
   const priority = priorityProblem(values.priority);
   if (priority) errors.priority = priority;
-  const project = projectOf(values) as { shots: [{ keyframes: unknown[] }] };
+  if (pictures.length > 64) errors.pictures = 'a shot may hold at most 64 pictures';
+  const project = projectOf(values, pictures) as { shots: [{ keyframes: unknown[] }] };
   const parsed = ProjectSchema.safeParse(project);
   if (!parsed.success) {
     const messages = describeIssues(parsed.error);
@@ -160,7 +204,7 @@ export function buildEnqueue(values: ShotFormValues): { command: Command } | { e
     // A keyframe is an image or a generator, and the schema's union says only that when one is
     // wrong; checked against the generator branch (all the form makes), it names the field.
     const keyframe = project.shots[0].keyframes[0];
-    const generated = keyframe === undefined ? undefined : GeneratedKeyframe.safeParse(keyframe);
+    const generated = keyframe === undefined || pictures.length > 0 ? undefined : GeneratedKeyframe.safeParse(keyframe);
     if (generated && !generated.success) {
       delete errors.generator;
       for (const issue of generated.error.issues) errors[KEYFRAME_FIELDS[String(issue.path[0])] ?? 'generator'] ??= issue.message;
@@ -168,12 +212,12 @@ export function buildEnqueue(values: ShotFormValues): { command: Command } | { e
   }
   if (Object.keys(errors).length > 0) return { errors };
   const prio = numberOf(values.priority);
-  return { command: { type: 'enqueue', project: projectOf(values) as ProjectInput, ...(prio === undefined || prio === 0 ? {} : { priority: prio }) } };
+  return { command: { type: 'enqueue', project: projectOf(values, pictures) as ProjectInput, ...(prio === undefined || prio === 0 ? {} : { priority: prio }) } };
 }
 
 /** The estimate command for the shot being edited, or null while the form has problems (the host is not asked then). */
-export function buildEstimate(values: ShotFormValues): Extract<Command, { type: 'estimate' }> | null {
-  const built = buildEnqueue(values);
+export function buildEstimate(values: ShotFormValues, pictures: readonly KeyframePicture[] = []): Extract<Command, { type: 'estimate' }> | null {
+  const built = buildEnqueue(values, pictures);
   if ('errors' in built || built.command.type !== 'enqueue') return null;
   return { type: 'estimate', project: built.command.project! };
 }
@@ -209,7 +253,7 @@ export function checkProjectFile(text: string, fileName: string): { project: unk
   parsed.data.shots.forEach((shot, i) => {
     shot.keyframes.forEach((keyframe, k) => {
       if ('image' in keyframe) {
-        problems.push(`${formatPath(['shots', i, 'keyframes', k, 'image'])}: a project opened in the window can only use generated keyframes (its images stay on your disk); render it with the command line instead`);
+        problems.push(`${formatPath(['shots', i, 'keyframes', k, 'image'])}: a project file alone cannot bring its pictures: use "Open project folder…" (project.json with its pictures), or render it with the command line`);
       }
     });
   });
