@@ -74,7 +74,9 @@ describe('hostile text through a real render', () => {
           expect(existsSync(file)).toBe(true);
         }
         // The text is data in the sidecar, exactly as given; nothing of it became a file or folder name.
-        expect(readFileSync(done.sidecar!, 'utf8')).toContain(JSON.stringify(wellFormed(title.slice(0, 200))).slice(1, -1));
+        // (The title travels inside the stored shot's JSON, where a lone surrogate stays the escape
+        // JSON.stringify wrote, unlike the project name, a column of its own that SQLite makes U+FFFD.)
+        expect(readFileSync(done.sidecar!, 'utf8')).toContain(JSON.stringify(title.slice(0, 200)).slice(1, -1));
       }),
       fuzzParams(2),
     );
