@@ -5,16 +5,16 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CircuitBreaker, type CircuitManager, CircuitTimeoutError, type RejectionReason, TypedEmitter } from '../breaker/index.ts';
-import { StoppedError, isRejection, waitForAdmission } from './admission.ts';
+import { type CircuitManager, TypedEmitter } from '../breaker/index.ts';
+import { StoppedError, isRejection } from './admission.ts';
 import { ChaosPlan, type ChaosRule } from './chaos.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
-import { ShotRun, chaosField, writeSidecar } from './shot-run.ts';
+import { ShotRun, writeSidecar } from './shot-run.ts';
+import { StageRunner } from './stage-runner.ts';
 import type { InterpolationMethod, Quality, Shot } from './model.ts';
 import { INTERMEDIATE_EXT } from './quality.ts';
-import { DEFAULT_RETRY, type RetryPolicy, anySignal, backoffDelay, sleep } from './retry.ts';
+import { DEFAULT_RETRY, type RetryPolicy, anySignal } from './retry.ts';
 import type { ChaosMode, ExportTask, FrameTask, InterpolationTask, QualityMeasurement, StageName, StageResult, StageTask, Verification } from './tasks.ts';
-import { StageError } from './tasks.ts';
 import type { PipelineTrace } from './trace.ts';
 import type { WorkerLeaser } from './worker-lease.ts';
 
@@ -69,13 +69,12 @@ export function exportPaths(shot: Shot, outDir: string): { output: string; sidec
 }
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
-const ffmpegLogOf = (error: unknown) => (error instanceof StageError ? error.ffmpegLog : undefined);
 
 export class RenderEngine {
   readonly circuits: CircuitManager;
   private readonly workers: WorkerLeaser;
   private chaos: ChaosPlan;
-  private readonly retry: RetryPolicy;
+  private readonly runner: StageRunner;
   private maxParallel: number;
   /** Engine-wide events travel under one name; a listener that throws is rethrown later (rethrowLater). */
   private readonly events = new TypedEmitter<{ event: EngineEvent }>();
@@ -84,7 +83,12 @@ export class RenderEngine {
     this.circuits = options.circuits;
     this.workers = options.workers;
     this.chaos = options.chaos ?? new ChaosPlan();
-    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.runner = new StageRunner({
+      workers: options.workers,
+      retry: options.retry ?? DEFAULT_RETRY,
+      retryCircuit: this.circuits.getBreaker('error_retry'),
+      chaos: () => this.chaos,
+    });
     this.maxParallel = options.parallelism ?? 4;
   }
 
@@ -166,7 +170,7 @@ export class RenderEngine {
         const segment = timeline.segments[next++]!;
         const keyframe = shot.keyframes[segment.index]!;
         try {
-          const result = await this.guarded(run, 'frame_processing', `segment-${segment.index}`, linked, true, (chaos): FrameTask => ({
+          const result = await this.stage(run, 'frame_processing', `segment-${segment.index}`, `segment ${segment.index}`, linked, (chaos): FrameTask => ({
             stage: 'frame_processing',
             shotId: shot.id,
             segment: segment.index,
@@ -215,7 +219,7 @@ export class RenderEngine {
       ...(chaos ? { chaos: { mode: chaos } } : {}),
     });
     try {
-      return (await this.guarded(run, 'interpolation', 'interpolation', signal, false, (chaos) => task(requested, chaos))).output;
+      return (await this.stage(run, 'interpolation', 'interpolation', requested, signal, (chaos) => task(requested, chaos))).output;
     } catch (error) {
       if (signal.aborted || error instanceof StoppedError) throw error;
       let reason = describe(error);
@@ -225,7 +229,8 @@ export class RenderEngine {
         run.degrade('interpolation', 'interpolation', from, method, reason);
         run.trace.interpolation.used = method;
         try {
-          return (await this.attempt(run, fallback, 'interpolation', task(method), 1, signal, false)).output;
+          const call = { run, stage: 'interpolation', circuit: fallback, task: () => task(method), whenOpen: 'fail', retries: 'none', detail: method, signal } as const;
+          return (await this.runner.run(call)).output;
         } catch (fallbackError) {
           if (signal.aborted || fallbackError instanceof StoppedError) throw fallbackError;
           reason = isRejection(fallbackError) ? `fallbacks suspended: ${describe(fallbackError)}` : describe(fallbackError);
@@ -241,7 +246,7 @@ export class RenderEngine {
   private async export(run: ShotRun, input: string, signal: AbortSignal): Promise<StageResult> {
     const { shot, timeline, job } = run;
     const { output } = exportPaths(shot, job.outDir);
-    return this.guarded(run, 'export', 'export', signal, true, (chaos): ExportTask => ({
+    return this.stage(run, 'export', 'export', shot.export.format, signal, (chaos): ExportTask => ({
       stage: 'export',
       shotId: shot.id,
       input,
@@ -256,141 +261,9 @@ export class RenderEngine {
     }));
   }
 
-  // ── retries under error_retry, each attempt under the stage's circuit ──
-
-  private async guarded(
-    run: ShotRun,
-    stage: StageName,
-    taskKey: string,
-    signal: AbortSignal,
-    waitWhenOpen: boolean,
-    makeTask: (chaos: ChaosMode | undefined) => StageTask,
-  ): Promise<StageResult> {
-    const breaker = this.circuits.getBreaker(STAGE_CIRCUIT[stage]);
-    const retries = this.circuits.getBreaker('error_retry');
-    let lastError: unknown;
-    for (let attempt = 1; ; attempt++) {
-      const task = makeTask(this.chaos.take(stage, `${run.shot.id}/${taskKey}`));
-      try {
-        if (attempt === 1) return await this.attempt(run, breaker, stage, task, attempt, signal, waitWhenOpen);
-        return await this.retryAttempt(run, breaker, retries, stage, task, attempt, signal, waitWhenOpen);
-      } catch (error) {
-        if (signal.aborted || error instanceof StoppedError) throw error;
-        if (isRejection(error)) {
-          if (error.circuit === retries.name && lastError !== undefined) {
-            throw new Error(`${stage} failed (${describe(lastError)}) and retries are suspended: ${describe(error)}`);
-          }
-          throw error;
-        }
-        lastError = error;
-        const retryable = error instanceof StageError ? error.retryable : error instanceof CircuitTimeoutError;
-        if (!retryable || attempt >= this.retry.maxAttempts) throw error;
-        const delayMs = backoffDelay(this.retry, attempt);
-        run.emit({ type: 'retry', shotId: run.shot.id, stage, attempt: attempt + 1, delayMs, reason: describe(error), ...chaosField(task) });
-        await sleep(delayMs, signal);
-      }
-    }
-  }
-
-  /**
-   * A retry runs inside error_retry and the stage's circuit. An open stage circuit is waited out
-   * before entering error_retry (or after being turned away inside it), so error_retry's clock
-   * times the retry itself, not the wait. An open error_retry means retries are failing
-   * everywhere: the retry is given up rather than waited for.
-   */
-  private async retryAttempt(run: ShotRun, breaker: CircuitBreaker, retries: CircuitBreaker, stage: StageName, task: StageTask, attempt: number, signal: AbortSignal, waitWhenOpen: boolean): Promise<StageResult> {
-    for (;;) {
-      if (breaker.peekAdmission() === 'open') {
-        if (!waitWhenOpen) return this.attempt(run, breaker, stage, task, attempt, signal, false);
-        await this.waitAdmitted(run, breaker, stage, 'open', signal);
-      }
-      try {
-        return await this.admitted(run, retries, stage, signal, false, (retrySignal) => this.attempt(run, breaker, stage, task, attempt, anySignal(signal, retrySignal), false));
-      } catch (error) {
-        if (!(waitWhenOpen && isRejection(error) && error.circuit === breaker.name && error.reason === 'open')) throw error;
-      }
-    }
-  }
-
-  /** Runs `op` through `breaker`, waiting while it is full (and while open, when asked to). */
-  private async admitted<T>(run: ShotRun, breaker: CircuitBreaker, stage: StageName, signal: AbortSignal, waitWhenOpen: boolean, op: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    for (;;) {
-      await this.untilNotFull(run, breaker, stage, signal);
-      try {
-        return await breaker.execute((ctx) => op(ctx.signal), { signal });
-      } catch (error) {
-        // Only this breaker's own rejections are waited on; a rejection from a circuit inside `op` is op's outcome.
-        if (!isRejection(error) || error.circuit !== breaker.name || (error.reason === 'open' && !waitWhenOpen)) throw error;
-        await this.waitAdmitted(run, breaker, stage, error.reason, signal);
-      }
-    }
-  }
-
-  /** Queues for a slot of a full circuit without knocking: the wait is not a rejection. */
-  private async untilNotFull(run: ShotRun, breaker: CircuitBreaker, stage: StageName, signal: AbortSignal): Promise<void> {
-    const blocked = breaker.peekAdmission();
-    if (blocked === 'concurrency_limit' || blocked === 'half_open_full') await this.waitAdmitted(run, breaker, stage, blocked, signal);
-  }
-
-  private async waitAdmitted(run: ShotRun, breaker: CircuitBreaker, stage: StageName, reason: RejectionReason, signal: AbortSignal) {
-    if (reason === 'open') {
-      const until = breaker.stats().timing.next_attempt_at;
-      run.emit({ type: 'waiting', shotId: run.shot.id, stage, circuit: breaker.name, reason: `circuit ${reason}`, until: until === null ? null : until * 1000 });
-    }
-    await waitForAdmission(breaker, reason, signal);
-  }
-
-  /** One attempt: hold a worker first (queueing is not the circuit's time), then run inside the circuit. */
-  private async attempt(run: ShotRun, breaker: CircuitBreaker, stage: StageName, task: StageTask, attempt: number, signal: AbortSignal, waitWhenOpen: boolean): Promise<StageResult> {
-    for (;;) {
-      await this.untilNotFull(run, breaker, stage, signal);
-      const lease = await this.workers.lease(signal);
-      let running: Promise<StageResult> | undefined;
-      let rejectedFor: RejectionReason | undefined;
-      // startedAt is when it began, for the record; its duration is measured on the monotonic clock.
-      const started = Date.now();
-      const startedMono = performance.now();
-      const detail = task.stage === 'interpolation' ? task.method : task.stage === 'frame_processing' ? `segment ${task.segment}` : task.format;
-      try {
-        const result = await breaker.execute(
-          (ctx) => {
-            run.emit({ type: 'stage_started', shotId: run.shot.id, stage, circuit: breaker.name, attempt, detail, ...chaosField(task) });
-            running = lease.run(task, { signal: ctx.signal, onProgress: (p) => run.progress(stage, task, p.percent) });
-            return running;
-          },
-          { signal },
-        );
-        const elapsedMs = Math.round(performance.now() - startedMono);
-        run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs, outcome: 'ok', chaos: task.chaos?.mode, ffmpegLog: result.ffmpegLog });
-        run.emit({ type: 'stage_finished', shotId: run.shot.id, stage, circuit: breaker.name, attempt, elapsedMs, detail, ...chaosField(task) });
-        run.progress(stage, task, 100);
-        return result;
-      } catch (error) {
-        if (isRejection(error) && running === undefined) {
-          if (error.reason === 'forced_open') throw new StoppedError(breaker.name);
-          if (error.reason === 'open' && !waitWhenOpen) throw error;
-          rejectedFor = error.reason;
-        } else {
-          const code = error instanceof StageError ? error.code : error instanceof CircuitTimeoutError ? 'timeout' : 'error';
-          const record = run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs: Math.round(performance.now() - startedMono), outcome: 'failed', error: describe(error), chaos: task.chaos?.mode, ffmpegLog: ffmpegLogOf(error) });
-          // A timeout rejects at the deadline, before the worker has killed its ffmpeg and reported the
-          // log: add it to the record when it comes (long before the shot ends and the trace is read).
-          if (record.ffmpegLog === undefined && running) {
-            void running.then(
-              (late) => (record.ffmpegLog = late.ffmpegLog),
-              (late: unknown) => (record.ffmpegLog = ffmpegLogOf(late)),
-            );
-          }
-          run.emit({ type: 'stage_failed', shotId: run.shot.id, stage, circuit: breaker.name, attempt, error: describe(error), code, ...chaosField(task) });
-          throw error;
-        }
-      } finally {
-        // Safe even when a timed-out task is still being killed: the pool hands the worker on only
-        // once the task has really ended.
-        lease.release();
-      }
-      // Rejected before it ran: wait without holding the worker, then ask again.
-      await this.waitAdmitted(run, breaker, stage, rejectedFor, signal);
-    }
+  /** A stage's task under its own circuit, retried by the policy; an open circuit is waited out, except interpolation's (it degrades). */
+  private stage(run: ShotRun, stage: StageName, drillKey: string, detail: string, signal: AbortSignal, task: (chaos: ChaosMode | undefined) => StageTask): Promise<StageResult> {
+    const circuit = this.circuits.getBreaker(STAGE_CIRCUIT[stage]);
+    return this.runner.run({ run, stage, circuit, task, drillKey, detail, signal, whenOpen: stage === 'interpolation' ? 'fail' : 'wait', retries: 'policy' });
   }
 }
