@@ -1,20 +1,22 @@
 /**
- * The shot pipeline: frame segments (fanned out), interpolation (with fallbacks), export (verified),
- * each stage run in a worker process and through its circuit. The engine knows nothing of Electron,
+ * The shot pipeline: frame segments (fanned out), interpolation (chunked, with fallbacks), export
+ * (verified), each task run in a worker process and through its circuit by the stage runner. The engine knows nothing of Electron,
  * queues or transports; it renders one shot when asked and reports what happens as events.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CircuitManager, TypedEmitter } from '../breaker/index.ts';
-import { StoppedError, isRejection } from './admission.ts';
 import { ChaosPlan, type ChaosRule } from './chaos.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
 import { ShotRun, writeSidecar } from './shot-run.ts';
 import { StageRunner } from './stage-runner.ts';
-import type { InterpolationMethod, Quality, Shot } from './model.ts';
+import { ThroughputLearner } from './chunks/throughput-learner.ts';
+import { fanOut } from './fan-out.ts';
+import { interpolate } from './interpolation-stage.ts';
+import type { Quality, Shot } from './model.ts';
 import { INTERMEDIATE_EXT } from './quality.ts';
-import { DEFAULT_RETRY, type RetryPolicy, anySignal } from './retry.ts';
-import type { ChaosMode, ExportTask, FrameTask, InterpolationTask, QualityMeasurement, StageName, StageResult, StageTask, Verification } from './tasks.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+import type { ChaosMode, ExportTask, FrameTask, QualityMeasurement, StageName, StageResult, StageTask, Verification } from './tasks.ts';
 import type { PipelineTrace } from './trace.ts';
 import type { WorkerLeaser } from './worker-lease.ts';
 
@@ -25,6 +27,12 @@ export interface EngineOptions {
   retry?: RetryPolicy;
   /** Most segments of one shot rendered at once. */
   parallelism?: number;
+  /**
+   * This machine's seconds per megapixel-frame, which chunk sizes and deadlines follow; learned from
+   * every finished chunk. Default: an in-memory learner starting from the built-in figures (the
+   * host passes one kept in SQLite).
+   */
+  throughput?: ThroughputLearner;
 }
 
 export interface ShotJob {
@@ -50,12 +58,6 @@ export interface ShotResult {
   elapsedMs: number;
 }
 
-const FALLBACKS: Record<InterpolationMethod, InterpolationMethod[]> = {
-  optical_flow: ['blend', 'duplicate'],
-  blend: ['duplicate'],
-  crossfade: ['duplicate'],
-  duplicate: [],
-};
 const STAGE_CIRCUIT: Record<StageName, string> = {
   frame_processing: 'video_frame_processing',
   interpolation: 'video_interpolation',
@@ -76,6 +78,7 @@ export class RenderEngine {
   private chaos: ChaosPlan;
   private readonly runner: StageRunner;
   private maxParallel: number;
+  readonly throughput: ThroughputLearner;
   /** Engine-wide events travel under one name; a listener that throws is rethrown later (rethrowLater). */
   private readonly events = new TypedEmitter<{ event: EngineEvent }>();
 
@@ -90,6 +93,7 @@ export class RenderEngine {
       chaos: () => this.chaos,
     });
     this.maxParallel = options.parallelism ?? 4;
+    this.throughput = options.throughput ?? new ThroughputLearner();
   }
 
   get parallelism(): number {
@@ -143,102 +147,41 @@ export class RenderEngine {
 
   // ── stage 1: keyframe segments, fanned out under parallel_processing ──
 
-  private async frames(run: ShotRun, signal: AbortSignal): Promise<string[]> {
-    const parallel = this.circuits.getBreaker('parallel_processing');
-    try {
-      const outputs = await parallel.execute((ctx) => this.segments(run, anySignal(signal, ctx.signal), this.maxParallel), { signal });
-      run.trace.fanOut = 'parallel';
-      return outputs;
-    } catch (error) {
-      if (!isRejection(error) || error.reason === 'forced_open') throw error;
-      run.degrade('fan_out', 'frame_processing', 'parallel', 'sequential', `parallel_processing circuit rejected the fan-out (${error.reason})`);
-      run.trace.fanOut = 'sequential';
-      return this.segments(run, signal, 1);
-    }
-  }
-
-  /** Runs every segment, at most `limit` at once; on the first failure aborts the rest and waits for them. */
-  private async segments(run: ShotRun, signal: AbortSignal, limit: number): Promise<string[]> {
+  private frames(run: ShotRun, signal: AbortSignal): Promise<string[]> {
     const { timeline, shot, job } = run;
-    const stop = new AbortController();
-    const linked = anySignal(signal, stop.signal);
-    const outputs: string[] = [];
-    let next = 0;
-    let failure: { error: unknown } | undefined;
-    const lane = async () => {
-      while (next < timeline.segments.length && !failure) {
-        const segment = timeline.segments[next++]!;
+    return fanOut({
+      run,
+      circuits: this.circuits,
+      stage: 'frame_processing',
+      items: timeline.segments,
+      limit: this.maxParallel,
+      signal,
+      work: async (segment, _, laneSignal) => {
         const keyframe = shot.keyframes[segment.index]!;
-        try {
-          const result = await this.stage(run, 'frame_processing', `segment-${segment.index}`, `segment ${segment.index}`, linked, (chaos): FrameTask => ({
-            stage: 'frame_processing',
-            shotId: shot.id,
-            segment: segment.index,
-            keyframe: 'image' in keyframe ? { image: job.resolveAsset(keyframe.image) } : keyframe,
-            width: shot.resolution.width,
-            height: shot.resolution.height,
-            fps: timeline.sourceFps,
-            frames: segment.frames,
-            camera: { ...timeline.camera, t0: segment.t0, t1: segment.t1 },
-            quality: job.quality,
-            output: join(job.workDir, `segment-${segment.index}${INTERMEDIATE_EXT}`),
-            ...(chaos ? { chaos: { mode: chaos } } : {}),
-          }));
-          outputs[segment.index] = result.output;
-        } catch (error) {
-          failure ??= { error };
-          stop.abort(error);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, timeline.segments.length)) }, lane));
-    if (failure) throw failure.error;
-    return outputs;
+        const result = await this.stage(run, 'frame_processing', `segment-${segment.index}`, `segment ${segment.index}`, laneSignal, (chaos): FrameTask => ({
+          stage: 'frame_processing',
+          shotId: shot.id,
+          segment: segment.index,
+          keyframe: 'image' in keyframe ? { image: job.resolveAsset(keyframe.image) } : keyframe,
+          width: shot.resolution.width,
+          height: shot.resolution.height,
+          fps: timeline.sourceFps,
+          frames: segment.frames,
+          camera: { ...timeline.camera, t0: segment.t0, t1: segment.t1 },
+          quality: job.quality,
+          output: join(job.workDir, `segment-${segment.index}${INTERMEDIATE_EXT}`),
+          ...(chaos ? { chaos: { mode: chaos } } : {}),
+        }));
+        return result.output;
+      },
+    });
   }
 
-  // ── stage 2: interpolation, degrading through error_fallback ──
+  // ── stage 2: interpolation, chunked, degrading through error_fallback (interpolation-stage.ts) ──
 
-  private async interpolate(run: ShotRun, inputs: string[], signal: AbortSignal): Promise<string> {
-    const requested = run.shot.interpolation.method;
-    run.trace.interpolation = { requested, used: requested };
-    const task = (method: InterpolationMethod, chaos?: ChaosMode): InterpolationTask => ({
-      stage: 'interpolation',
-      shotId: run.shot.id,
-      inputs,
-      segmentDuration: run.timeline.segments[0]!.duration,
-      sourceFps: run.timeline.sourceFps,
-      fps: run.timeline.fps,
-      frames: run.timeline.totalFrames,
-      method,
-      transition: run.timeline.transition,
-      overlap: run.timeline.overlap,
-      width: run.shot.resolution.width,
-      height: run.shot.resolution.height,
-      quality: run.job.quality,
-      output: join(run.job.workDir, `interpolated-${method}${INTERMEDIATE_EXT}`),
-      ...(chaos ? { chaos: { mode: chaos } } : {}),
-    });
-    try {
-      return (await this.stage(run, 'interpolation', 'interpolation', requested, signal, (chaos) => task(requested, chaos))).output;
-    } catch (error) {
-      if (signal.aborted || error instanceof StoppedError) throw error;
-      let reason = describe(error);
-      let from: InterpolationMethod = requested;
-      const fallback = this.circuits.getBreaker('error_fallback');
-      for (const method of FALLBACKS[requested]) {
-        run.degrade('interpolation', 'interpolation', from, method, reason);
-        run.trace.interpolation.used = method;
-        try {
-          const call = { run, stage: 'interpolation', circuit: fallback, task: () => task(method), whenOpen: 'fail', retries: 'none', detail: method, signal } as const;
-          return (await this.runner.run(call)).output;
-        } catch (fallbackError) {
-          if (signal.aborted || fallbackError instanceof StoppedError) throw fallbackError;
-          reason = isRejection(fallbackError) ? `fallbacks suspended: ${describe(fallbackError)}` : describe(fallbackError);
-          from = method;
-        }
-      }
-      throw new Error(`interpolation failed with every method (${[requested, ...FALLBACKS[requested]].join(' → ')}): ${reason}`);
-    }
+  private interpolate(run: ShotRun, inputs: string[], signal: AbortSignal): Promise<string> {
+    const lanes = Math.max(1, Math.min(this.maxParallel, this.workers.size ?? this.maxParallel));
+    return interpolate(run, { circuits: this.circuits, runner: this.runner, throughput: this.throughput, lanes }, inputs, signal);
   }
 
   // ── stage 3: export, verified and renamed into place by the worker ──

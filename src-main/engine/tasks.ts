@@ -78,8 +78,61 @@ export const ExportTaskSchema = z.object({
   stallMs: StallMs,
 });
 
-export const StageTaskSchema = z.discriminatedUnion('stage', [FrameTaskSchema, InterpolationTaskSchema, ExportTaskSchema]);
+/**
+ * A chunked interpolation's first task: the shot's segments joined by the stage's own graph into one
+ * lossless source at the source rate, timestamps kept (chunks/join-source.ts). The task carries the
+ * whole-stage task's fields, since the join is that stage's graph without its retime.
+ */
+export const InterpolationJoinTaskSchema = InterpolationTaskSchema.extend({ kind: z.literal('join') });
+
+const Frame = z.number().int().nonnegative();
+
+/** One chunk of a chunked interpolation: output frames [start, end), read from the joined source (chunks/interpolation-chunk.ts). */
+export const InterpolationChunkTaskSchema = z.object({
+  stage: z.literal('interpolation'),
+  kind: z.literal('chunk'),
+  shotId: z.string(),
+  index: Frame,
+  source: z.string(),
+  grid: z.object({ sourceFps: z.number().int().positive(), fps: z.number().int().positive(), sourceFrames: z.number().int().positive() }),
+  method: z.enum(INTERPOLATIONS),
+  quality: z.enum(QUALITIES),
+  start: Frame,
+  end: z.number().int().positive(),
+  span: z.object({ start: Frame, end: z.number().int().positive(), firstOutput: Frame }),
+  retimeTimeBase: z.number().int().positive(),
+  output: z.string(),
+  chaos: Chaos,
+  stallMs: StallMs,
+});
+
+/** Chunk files joined into one without re-encoding (the concat demuxer, -c copy). */
+export const ConcatTaskSchema = z.object({
+  stage: z.enum(['interpolation', 'export']),
+  kind: z.literal('concat'),
+  shotId: z.string(),
+  inputs: z.array(z.string()).min(1),
+  container: z.enum(['mp4', 'webm', 'mov', 'mkv']),
+  /** Frames the joined file must hold. */
+  frames: z.number().int().positive(),
+  output: z.string(),
+  chaos: Chaos,
+  stallMs: StallMs,
+});
+
+/** Every task a worker runs. Those with a `kind` come first: a whole-stage schema would take them and drop the kind. */
+export const StageTaskSchema = z.union([
+  InterpolationJoinTaskSchema,
+  InterpolationChunkTaskSchema,
+  ConcatTaskSchema,
+  FrameTaskSchema,
+  InterpolationTaskSchema,
+  ExportTaskSchema,
+]);
 export type FrameTask = z.infer<typeof FrameTaskSchema>;
+export type InterpolationJoinTask = z.infer<typeof InterpolationJoinTaskSchema>;
+export type InterpolationChunkTask = z.infer<typeof InterpolationChunkTaskSchema>;
+export type ConcatTask = z.infer<typeof ConcatTaskSchema>;
 export type InterpolationTask = z.infer<typeof InterpolationTaskSchema>;
 export type ExportTask = z.infer<typeof ExportTaskSchema>;
 export type StageTask = z.infer<typeof StageTaskSchema>;
