@@ -11,27 +11,17 @@
  * the others keep the method asked for. If the join cannot be made, the whole stage degrades as before.
  */
 import { join } from 'node:path';
-import type { CircuitManager } from '../breaker/index.ts';
 import { StoppedError, isRejection } from './admission.ts';
 import { INTERPOLATION_CONTEXT, sourceFramesNeeded, sourceSpan, type RetimeGrid } from './chunks/chunk-geometry.ts';
 import { chunkDeadlineMs, FFMPEG_START_S, megapixels } from './chunks/cost-model.ts';
 import { retimeTimeBase } from './chunks/join-source.ts';
 import { planChunks, type Chunk } from './chunks/planner.ts';
-import type { ThroughputLearner } from './chunks/throughput-learner.ts';
 import { fanOut } from './fan-out.ts';
 import type { InterpolationMethod } from './model.ts';
 import { INTERMEDIATE_EXT } from './quality.ts';
 import type { ShotRun } from './shot-run.ts';
-import type { StageRunner } from './stage-runner.ts';
-import { STALL_MS_MAX, STALL_MS_MIN, StageError, type ChaosMode, type InterpolationChunkTask, type InterpolationTask, type StageResult } from './tasks.ts';
-
-export interface StageDeps {
-  circuits: CircuitManager;
-  runner: StageRunner;
-  throughput: ThroughputLearner;
-  /** Workers the shot may use at once (the engine's parallelism, at most the pool's size). */
-  lanes: number;
-}
+import { chunkTiming, learn, type StageDeps } from './stage-deps.ts';
+import { StageError, type ChaosMode, type InterpolationChunkTask, type InterpolationTask, type StageResult } from './tasks.ts';
 
 export const FALLBACKS: Record<InterpolationMethod, InterpolationMethod[]> = {
   optical_flow: ['blend', 'duplicate'],
@@ -42,8 +32,6 @@ export const FALLBACKS: Record<InterpolationMethod, InterpolationMethod[]> = {
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const stopping = (error: unknown, signal: AbortSignal) => signal.aborted || error instanceof StoppedError;
-/** A worker's stall window must lie within the task schema's bounds. */
-export const stallWindow = (ms: number) => Math.min(STALL_MS_MAX, Math.max(STALL_MS_MIN, Math.ceil(ms)));
 
 export async function interpolate(run: ShotRun, deps: StageDeps, inputs: string[], signal: AbortSignal): Promise<string> {
   const requested = run.shot.interpolation.method;
@@ -75,8 +63,8 @@ export async function interpolate(run: ShotRun, deps: StageDeps, inputs: string[
   const only = plan.chunks.length === 1 ? plan.chunks[0]! : undefined;
   if (only) {
     try {
-      const result = await deps.runner.run({ run, stage: 'interpolation', circuit, task: (chaos) => whole(requested, chaos), drillKey: 'interpolation', ...timing(only), whenOpen: 'fail', retries: 'policy', detail: requested, signal });
-      learn(run, deps, requested, only.workFrames, result);
+      const result = await deps.runner.run({ run, stage: 'interpolation', circuit, task: (chaos) => whole(requested, chaos), drillKey: 'interpolation', ...chunkTiming(only), whenOpen: 'fail', retries: 'policy', detail: requested, signal });
+      learn(run, deps, { stage: 'interpolation', method: requested, quality: run.job.quality }, only.workFrames, result);
       return result.output;
     } catch (error) {
       if (stopping(error, signal)) throw error;
@@ -123,8 +111,8 @@ export async function interpolate(run: ShotRun, deps: StageDeps, inputs: string[
     work: async (chunk, _, laneSignal) => {
       try {
         const call = { run, stage: 'interpolation', circuit, task: (chaos: ChaosMode | undefined) => chunkTask(chunk, requested, chaos), drillKey: `interpolation-chunk-${chunk.index}` } as const;
-        const result = await deps.runner.run({ ...call, ...timing(chunk), whenOpen: 'fail', retries: 'policy', detail: label(chunk, requested), signal: laneSignal });
-        learn(run, deps, requested, chunk.workFrames, result);
+        const result = await deps.runner.run({ ...call, ...chunkTiming(chunk), whenOpen: 'fail', retries: 'policy', detail: label(chunk, requested), signal: laneSignal });
+        learn(run, deps, { stage: 'interpolation', method: requested, quality: run.job.quality }, chunk.workFrames, result);
         return result.output;
       } catch (error) {
         if (stopping(error, laneSignal)) throw error;
@@ -144,19 +132,8 @@ export async function interpolate(run: ShotRun, deps: StageDeps, inputs: string[
   return (await deps.runner.run({ run, stage: 'interpolation', circuit, task: () => concat, whenOpen: 'fail', retries: 'policy', detail: 'concat', signal })).output;
 }
 
-/** What the stage runner needs of a planned chunk's timing. */
-function timing(chunk: Chunk): { deadlineMs: number; expectedMs: number; stallMs: number } {
-  // The worker watches with one window, the first frame included: the wider of the two.
-  return { deadlineMs: chunk.deadlineMs, expectedMs: Math.round(chunk.expectedSeconds * 1000), stallMs: stallWindow(Math.max(chunk.stallMs, chunk.firstFrameMs)) };
-}
-
 function figure(run: ShotRun, deps: StageDeps, method: string): number {
   return deps.throughput.figure({ stage: 'interpolation', method, quality: run.job.quality }).secondsPerMpf;
-}
-
-function learn(run: ShotRun, deps: StageDeps, method: string, frames: number, result: StageResult): void {
-  const { width, height } = run.shot.resolution;
-  deps.throughput.observe({ key: { stage: 'interpolation', method, quality: run.job.quality }, frames, width, height, wallSeconds: result.elapsedMs / 1000 });
 }
 
 /** The whole stage, one method after another under error_fallback: the stage as it ran before chunks. */

@@ -11,12 +11,12 @@ import type { EngineEvent, EngineListener } from './events.ts';
 import { ShotRun, writeSidecar } from './shot-run.ts';
 import { StageRunner } from './stage-runner.ts';
 import { ThroughputLearner } from './chunks/throughput-learner.ts';
-import { fanOut } from './fan-out.ts';
+import { renderFrames } from './frames-stage.ts';
+import type { StageDeps } from './stage-deps.ts';
 import { interpolate } from './interpolation-stage.ts';
 import type { Quality, Shot } from './model.ts';
-import { INTERMEDIATE_EXT } from './quality.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
-import type { ChaosMode, ExportTask, FrameTask, QualityMeasurement, StageName, StageResult, StageTask, Verification } from './tasks.ts';
+import type { ChaosMode, ExportTask, QualityMeasurement, StageName, StageResult, StageTask, Verification } from './tasks.ts';
 import type { PipelineTrace } from './trace.ts';
 import type { WorkerLeaser } from './worker-lease.ts';
 
@@ -145,43 +145,21 @@ export class RenderEngine {
     }
   }
 
-  // ── stage 1: keyframe segments, fanned out under parallel_processing ──
+  // ── stage 1: keyframe segments, chunked when long, fanned out (frames-stage.ts) ──
 
   private frames(run: ShotRun, signal: AbortSignal): Promise<string[]> {
-    const { timeline, shot, job } = run;
-    return fanOut({
-      run,
-      circuits: this.circuits,
-      stage: 'frame_processing',
-      items: timeline.segments,
-      limit: this.maxParallel,
-      signal,
-      work: async (segment, _, laneSignal) => {
-        const keyframe = shot.keyframes[segment.index]!;
-        const result = await this.stage(run, 'frame_processing', `segment-${segment.index}`, `segment ${segment.index}`, laneSignal, (chaos): FrameTask => ({
-          stage: 'frame_processing',
-          shotId: shot.id,
-          segment: segment.index,
-          keyframe: 'image' in keyframe ? { image: job.resolveAsset(keyframe.image) } : keyframe,
-          width: shot.resolution.width,
-          height: shot.resolution.height,
-          fps: timeline.sourceFps,
-          frames: segment.frames,
-          camera: { ...timeline.camera, t0: segment.t0, t1: segment.t1 },
-          quality: job.quality,
-          output: join(job.workDir, `segment-${segment.index}${INTERMEDIATE_EXT}`),
-          ...(chaos ? { chaos: { mode: chaos } } : {}),
-        }));
-        return result.output;
-      },
-    });
+    return renderFrames(run, this.deps(), this.maxParallel, signal);
   }
 
   // ── stage 2: interpolation, chunked, degrading through error_fallback (interpolation-stage.ts) ──
 
   private interpolate(run: ShotRun, inputs: string[], signal: AbortSignal): Promise<string> {
+    return interpolate(run, this.deps(), inputs, signal);
+  }
+
+  private deps(): StageDeps {
     const lanes = Math.max(1, Math.min(this.maxParallel, this.workers.size ?? this.maxParallel));
-    return interpolate(run, { circuits: this.circuits, runner: this.runner, throughput: this.throughput, lanes }, inputs, signal);
+    return { circuits: this.circuits, runner: this.runner, throughput: this.throughput, lanes };
   }
 
   // ── stage 3: export, verified and renamed into place by the worker ──

@@ -38,6 +38,11 @@ export const FrameTaskSchema = z.object({
   fps: z.number().int().positive(),
   frames: z.number().int().positive(),
   camera: z.object({ from: Position, to: Position, easing: z.enum(EASINGS), t0: z.number(), t1: z.number() }),
+  /**
+   * A chunk of a long segment: its `frames` are the segment's frames [offset, offset + frames) of
+   * `segmentFrames`, so that the camera move and a moving generator go on where the previous chunk stopped.
+   */
+  range: z.object({ offset: z.number().int().nonnegative(), segmentFrames: z.number().int().min(2) }).optional(),
   quality: z.enum(QUALITIES),
   output: z.string(),
   chaos: Chaos,
@@ -108,7 +113,7 @@ export const InterpolationChunkTaskSchema = z.object({
 
 /** Chunk files joined into one without re-encoding (the concat demuxer, -c copy). */
 export const ConcatTaskSchema = z.object({
-  stage: z.enum(['interpolation', 'export']),
+  stage: z.enum(STAGES),
   kind: z.literal('concat'),
   shotId: z.string(),
   inputs: z.array(z.string()).min(1),
