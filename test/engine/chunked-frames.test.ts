@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concatJoinArgs, concatList } from '../../src-main/engine/chunks/export-chunk.ts';
 import { ThroughputLearner } from '../../src-main/engine/chunks/throughput-learner.ts';
 import { createEngineCircuits } from '../../src-main/engine/circuits.ts';
+import type { EngineEvent } from '../../src-main/engine/events.ts';
 import { parseProject } from '../../src-main/engine/model.ts';
 import { RenderEngine } from '../../src-main/engine/pipeline.ts';
 import { buildShotTimeline } from '../../src-main/engine/shot-timeline.ts';
@@ -77,7 +78,12 @@ describe('a long segment through the engine', () => {
     try {
       const engine = new RenderEngine({ circuits, workers: pool, throughput, parallelism: 2 });
       const workDir = join(dir, 'long-work');
-      const result = await engine.renderShot(shot, { quality: 'draft', outDir: join(dir, 'long-out'), workDir, resolveAsset: (p) => p });
+      const percents: number[] = [];
+      const onEvent = (e: EngineEvent) => void (e.type === 'progress' && percents.push(e.shotPercent));
+      const result = await engine.renderShot(shot, { quality: 'draft', outDir: join(dir, 'long-out'), workDir, resolveAsset: (p) => p, onEvent });
+      // Each chunk is its own part of the stage's progress: the shot's percent never goes back, and ends at 100.
+      expect(percents.every((p, i) => i === 0 || p >= percents[i - 1]!), percents.join(' ')).toBe(true);
+      expect(percents.at(-1)).toBe(100);
       const trace = JSON.parse(await readFile(result.sidecar, 'utf8')).trace as { attempts: { stage: string; detail?: string }[] };
       const chunks = trace.attempts.filter((a) => a.stage === 'frame_processing' && /chunk \d/.test(a.detail ?? ''));
       expect(chunks.length).toBeGreaterThanOrEqual(2);
