@@ -12,7 +12,7 @@ import { fanOut } from './fan-out.ts';
 import { INTERMEDIATE_EXT } from './quality.ts';
 import type { ShotRun } from './shot-run.ts';
 import type { Segment } from './shot-timeline.ts';
-import { chunkTiming, learn, type StageDeps } from './stage-deps.ts';
+import { chunkTiming, learn, MIN_PARALLEL_SECONDS, type StageDeps } from './stage-deps.ts';
 import { StageError, type ChaosMode, type ConcatTask, type FrameTask } from './tasks.ts';
 
 interface SegmentChunk {
@@ -32,7 +32,7 @@ export async function renderFrames(run: ShotRun, deps: StageDeps, parallelism: n
     const plan = planChunks(
       { stage: 'frame_processing', method: 'zoompan', quality: job.quality, frames: segment.frames, width: shot.resolution.width, height: shot.resolution.height, fps: timeline.sourceFps },
       // Segments already fill the lanes when there are several: a segment is cut only as its cost asks.
-      { circuit: circuit.name, timeoutMs: circuit.config.timeoutMs, maxConcurrent: circuit.config.maxConcurrent, workers: timeline.segments.length > 1 ? 1 : deps.lanes, secondsPerMpf },
+      { circuit: circuit.name, timeoutMs: circuit.config.timeoutMs, maxConcurrent: circuit.config.maxConcurrent, workers: timeline.segments.length > 1 ? 1 : deps.lanes, secondsPerMpf, minParallelSeconds: MIN_PARALLEL_SECONDS },
     );
     if (!plan.ok) throw new StageError('invalid_task', 'frame_processing', plan.refusal.message);
     for (const chunk of plan.chunks) parts.push({ segment, chunk, of: plan.chunks.length });

@@ -20,7 +20,7 @@ import { fanOut } from './fan-out.ts';
 import type { InterpolationMethod } from './model.ts';
 import { INTERMEDIATE_EXT } from './quality.ts';
 import type { ShotRun } from './shot-run.ts';
-import { chunkTiming, learn, type StageDeps } from './stage-deps.ts';
+import { chunkTiming, learn, MIN_PARALLEL_SECONDS, type StageDeps } from './stage-deps.ts';
 import { StageError, type ChaosMode, type InterpolationChunkTask, type InterpolationTask, type StageResult } from './tasks.ts';
 
 export const FALLBACKS: Record<InterpolationMethod, InterpolationMethod[]> = {
@@ -57,7 +57,7 @@ export async function interpolate(run: ShotRun, deps: StageDeps, inputs: string[
   const circuit = deps.circuits.getBreaker('video_interpolation');
   const plan = planChunks(
     { stage: 'interpolation', method: requested, quality: run.job.quality, frames: run.timeline.totalFrames, width: run.shot.resolution.width, height: run.shot.resolution.height, fps: grid.fps, retime: { ...grid, method: requested } },
-    { circuit: circuit.name, timeoutMs: circuit.config.timeoutMs, maxConcurrent: circuit.config.maxConcurrent, workers: deps.lanes, secondsPerMpf: figure(run, deps, requested) },
+    { circuit: circuit.name, timeoutMs: circuit.config.timeoutMs, maxConcurrent: circuit.config.maxConcurrent, workers: deps.lanes, secondsPerMpf: figure(run, deps, requested), minParallelSeconds: MIN_PARALLEL_SECONDS },
   );
   if (!plan.ok) throw new StageError('invalid_task', 'interpolation', plan.refusal.message);
   const only = plan.chunks.length === 1 ? plan.chunks[0]! : undefined;

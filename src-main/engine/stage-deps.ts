@@ -15,6 +15,13 @@ export interface StageDeps {
   lanes: number;
 }
 
+/**
+ * Below this many expected seconds a stage is not spread over lanes just to fill them (it is still
+ * cut when its cost asks): spreading costs a join of the source, context frames, a concat and more
+ * ffmpeg starts, a second or two that a shorter stage would not win back on two cores.
+ */
+export const MIN_PARALLEL_SECONDS = 10;
+
 /** A worker's stall window must lie within the task schema's bounds. */
 export const stallWindow = (ms: number) => Math.min(STALL_MS_MAX, Math.max(STALL_MS_MIN, Math.ceil(ms)));
 

@@ -35,17 +35,18 @@ const shot: Shot = parseProject({
   ],
 }).shots[0]!;
 
-/** Fails the first attempt of one task only (the real drills hit every task of a stage alike). */
+/** Fails attempts of one task only, the first `times` of them (the real drills hit every task of a stage alike). */
 class OneTaskFails extends ChaosPlan {
   private readonly key: string;
-  private hit = false;
-  constructor(key: string) {
+  private left: number;
+  constructor(key: string, times = 1) {
     super();
     this.key = key;
+    this.left = times;
   }
   override take(_stage: StageName, taskKey: string): ChaosMode | undefined {
-    if (this.hit || !taskKey.endsWith(`/${this.key}`)) return undefined;
-    this.hit = true;
+    if (this.left <= 0 || !taskKey.endsWith(`/${this.key}`)) return undefined;
+    this.left--;
     return 'fail';
   }
 }
@@ -66,7 +67,7 @@ async function render(chaos?: ChaosPlan) {
   // A short timeout and a slow pinned figure cut this small shot into several chunks.
   circuits.configure('video_interpolation', { timeoutMs: 8000 });
   const throughput = new ThroughputLearner();
-  throughput.pin({ stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, 1.5);
+  throughput.pin({ stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, 2);
   const engine = new RenderEngine({ circuits, workers: pool, throughput, ...(chaos ? { chaos } : {}), retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, parallelism: 2 });
   const workDir = join(dir, 'work');
   const result = await engine.renderShot(shot, { quality: 'draft', outDir: dir, workDir, resolveAsset: (p) => join(dir, p) });
@@ -84,9 +85,9 @@ describe('chunked interpolation in the engine (real ffmpeg)', () => {
     expect(starts.length, 'chunks').toBeGreaterThanOrEqual(3);
     expect(chunks.every((a) => a.outcome === 'ok')).toBe(true);
     expect(sidecar.trace.attempts.filter((a) => a.detail === 'join' || a.detail === 'concat').map((a) => a.detail)).toEqual(['join', 'concat']);
-    // The crossfade spans the second segment's first 0.5 s: an edge inside it.
+    // The crossfade spans the second segment's first half second: an edge inside it.
     const fade = sidecar.timeline.segments[1]!.start * 24;
-    expect(starts.some((s) => s > fade && s < fade + 0.5 * 24), `edges ${starts.join(', ')}, crossfade from frame ${fade}`).toBe(true);
+    expect(starts.some((s) => s > fade && s < fade + sidecar.timeline.overlap * 24), `edges ${starts.join(', ')}, crossfade from frame ${fade}`).toBe(true);
 
     const timeline = sidecar.timeline;
     const reference: InterpolationTask = {
@@ -113,5 +114,19 @@ describe('chunked interpolation in the engine (real ffmpeg)', () => {
     expect(outcomes.filter((_, i) => i !== 1).every((o) => o.length === 1 && o[0] === 'ok')).toBe(true);
     expect(sidecar.trace.degradations).toEqual([]);
     expect(sidecar.trace.interpolation.used).toBe('optical_flow');
+  }, SLOW);
+
+  it('degrades only the chunk whose method fails for good, through error_fallback, and says which', async () => {
+    const { chunks, sidecar, circuits } = await render(new OneTaskFails('interpolation-chunk-1', Infinity));
+    const second = chunks.filter((a) => /chunk 2\//.test(a.detail ?? ''));
+    expect(second.map((a) => [a.circuit, a.outcome])).toEqual([
+      ['video_interpolation', 'failed'], ['video_interpolation', 'failed'], ['video_interpolation', 'failed'], ['error_fallback', 'ok'],
+    ]);
+    expect(second.at(-1)!.detail).toMatch(/^blend chunk 2\//);
+    const others = chunks.filter((a) => !/chunk 2\//.test(a.detail ?? ''));
+    expect(others.every((a) => a.outcome === 'ok' && a.detail!.startsWith('optical_flow'))).toBe(true);
+    expect(sidecar.trace.degradations).toMatchObject([{ stage: 'interpolation', from: 'optical_flow', to: 'blend', reason: expect.stringMatching(/^chunk 2 \(frames/) }]);
+    expect(sidecar.trace.interpolation).toEqual({ requested: 'optical_flow', used: 'blend' });
+    expect(circuits.stats().error_fallback!.stats.successful_requests).toBe(1);
   }, SLOW);
 });
