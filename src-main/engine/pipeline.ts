@@ -11,12 +11,13 @@ import type { EngineEvent, EngineListener } from './events.ts';
 import { ShotRun, writeSidecar } from './shot-run.ts';
 import { StageRunner } from './stage-runner.ts';
 import { ThroughputLearner } from './chunks/throughput-learner.ts';
+import { renderExport } from './export-stage.ts';
 import { renderFrames } from './frames-stage.ts';
 import type { StageDeps } from './stage-deps.ts';
 import { interpolate } from './interpolation-stage.ts';
 import type { Quality, Shot } from './model.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
-import type { ChaosMode, ExportTask, QualityMeasurement, StageName, StageResult, StageTask, Verification } from './tasks.ts';
+import type { QualityMeasurement, StageResult, Verification } from './tasks.ts';
 import type { PipelineTrace } from './trace.ts';
 import type { WorkerLeaser } from './worker-lease.ts';
 
@@ -58,11 +59,6 @@ export interface ShotResult {
   elapsedMs: number;
 }
 
-const STAGE_CIRCUIT: Record<StageName, string> = {
-  frame_processing: 'video_frame_processing',
-  interpolation: 'video_interpolation',
-  export: 'video_export',
-};
 
 export function exportPaths(shot: Shot, outDir: string): { output: string; sidecar: string } {
   const stem = shot.export.name ?? shot.id;
@@ -164,27 +160,7 @@ export class RenderEngine {
 
   // ── stage 3: export, verified and renamed into place by the worker ──
 
-  private async export(run: ShotRun, input: string, signal: AbortSignal): Promise<StageResult> {
-    const { shot, timeline, job } = run;
-    const { output } = exportPaths(shot, job.outDir);
-    return this.stage(run, 'export', 'export', shot.export.format, signal, (chaos): ExportTask => ({
-      stage: 'export',
-      shotId: shot.id,
-      input,
-      format: shot.export.format,
-      width: shot.resolution.width,
-      height: shot.resolution.height,
-      fps: timeline.fps,
-      frames: timeline.totalFrames,
-      quality: job.quality,
-      output,
-      ...(chaos ? { chaos: { mode: chaos } } : {}),
-    }));
-  }
-
-  /** A stage's task under its own circuit, retried by the policy; an open circuit is waited out, except interpolation's (it degrades). */
-  private stage(run: ShotRun, stage: StageName, drillKey: string, detail: string, signal: AbortSignal, task: (chaos: ChaosMode | undefined) => StageTask): Promise<StageResult> {
-    const circuit = this.circuits.getBreaker(STAGE_CIRCUIT[stage]);
-    return this.runner.run({ run, stage, circuit, task, drillKey, detail, signal, whenOpen: stage === 'interpolation' ? 'fail' : 'wait', retries: 'policy' });
+  private export(run: ShotRun, input: string, signal: AbortSignal): Promise<StageResult> {
+    return renderExport(run, this.deps(), input, exportPaths(run.shot, run.job.outDir).output, signal);
   }
 }

@@ -79,6 +79,28 @@ export const ExportTaskSchema = z.object({
   quality: z.enum(QUALITIES),
   /** Final path (a file, or a folder for png_sequence); written under a temporary name first. */
   output: z.string(),
+  /**
+   * A chunked export: the encoded chunks (ExportChunkTask outputs, in order), joined here without
+   * re-encoding instead of encoding `input`, then verified and measured against `input` as a whole.
+   */
+  chunks: z.array(z.string()).min(2).optional(),
+  chaos: Chaos,
+  stallMs: StallMs,
+});
+
+/** One chunk of a chunked export: frames [start, end) of the intermediate, its own encode (a closed GOP at its start). */
+export const ExportChunkTaskSchema = z.object({
+  stage: z.literal('export'),
+  kind: z.literal('encode_chunk'),
+  shotId: z.string(),
+  index: z.number().int().nonnegative(),
+  input: z.string(),
+  format: z.enum(['mp4', 'webm', 'mov']),
+  fps: z.number().int().positive(),
+  quality: z.enum(QUALITIES),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().positive(),
+  output: z.string(),
   chaos: Chaos,
   stallMs: StallMs,
 });
@@ -129,6 +151,7 @@ export const ConcatTaskSchema = z.object({
 export const StageTaskSchema = z.union([
   InterpolationJoinTaskSchema,
   InterpolationChunkTaskSchema,
+  ExportChunkTaskSchema,
   ConcatTaskSchema,
   FrameTaskSchema,
   InterpolationTaskSchema,
@@ -138,6 +161,7 @@ export type FrameTask = z.infer<typeof FrameTaskSchema>;
 export type InterpolationJoinTask = z.infer<typeof InterpolationJoinTaskSchema>;
 export type InterpolationChunkTask = z.infer<typeof InterpolationChunkTaskSchema>;
 export type ConcatTask = z.infer<typeof ConcatTaskSchema>;
+export type ExportChunkTask = z.infer<typeof ExportChunkTaskSchema>;
 export type InterpolationTask = z.infer<typeof InterpolationTaskSchema>;
 export type ExportTask = z.infer<typeof ExportTaskSchema>;
 export type StageTask = z.infer<typeof StageTaskSchema>;

@@ -6,37 +6,14 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { concatJoinArgs, concatList } from '../chunks/export-chunk.ts';
+import { concatJoinArgs, concatList, exportChunkArgs } from '../chunks/export-chunk.ts';
 import { interpolationChunkArgs } from '../chunks/interpolation-chunk.ts';
 import { joinSourceArgs } from '../chunks/join-source.ts';
-import { CHUNK_GLOBAL_ARGS } from '../chunks/chunk-args.ts';
-import type { FfmpegInput, FfmpegSpec } from '../ffmpeg-spec.ts';
 import { probe } from '../ffprobe.ts';
-import { StageError, type ConcatTask, type InterpolationChunkTask, type InterpolationJoinTask, type StageLabel, type StageResult } from '../tasks.ts';
+import { StageError, type ConcatTask, type ExportChunkTask, type InterpolationChunkTask, type InterpolationJoinTask, type StageResult } from '../tasks.ts';
 import { requireFile, runStageFfmpeg, writeVia, type StageContext } from './common.ts';
-
-/**
- * An argv list (leading flags, then per input its options and -i, then output options and the
- * output) as a spec, so that it runs through the adapter like any stage's command. The adapter
- * adds the leading flags itself.
- */
-export function specFromArgs(stage: StageLabel, args: readonly string[]): FfmpegSpec {
-  const rest = args.slice(CHUNK_GLOBAL_ARGS.every((flag, i) => args[i] === flag) ? CHUNK_GLOBAL_ARGS.length : 0);
-  const inputs: FfmpegInput[] = [];
-  let options: string[] = [];
-  let i = 0;
-  for (; i < rest.length; i++) {
-    if (rest[i] === '-i') {
-      inputs.push({ path: rest[++i]!, options });
-      options = [];
-    } else {
-      options.push(rest[i]!);
-    }
-  }
-  const output = options.pop();
-  if (output === undefined || inputs.length === 0) throw new StageError('invalid_task', stage, `${stage}: a chunk command needs an input and an output`);
-  return { stage, inputs, output, outputOptions: options };
-}
+import { encoderArgs } from './export.ts';
+import { specFromArgs } from './spec-from-args.ts';
 
 export async function runInterpolationJoin(task: InterpolationJoinTask, ctx: StageContext): Promise<StageResult> {
   task.inputs.forEach((path, i) => requireFile(path, 'interpolation', `segment ${i}`));
@@ -53,6 +30,15 @@ export async function runInterpolationChunk(task: InterpolationChunkTask, ctx: S
     const args = interpolationChunkArgs({ ...task, output: partial });
     const frames = task.end - task.start;
     const { elapsedMs } = await runStageFfmpeg(specFromArgs('interpolation', args), ctx, task.chaos?.mode, { expectedFrames: frames, step: `${task.method} chunk ${task.index}` });
+    return { output: task.output, elapsedMs };
+  });
+}
+
+export async function runExportChunk(task: ExportChunkTask, ctx: StageContext): Promise<StageResult> {
+  requireFile(task.input, 'export', 'interpolated intermediate');
+  return await writeVia(task.output, async (partial) => {
+    const args = exportChunkArgs({ input: task.input, fps: task.fps, format: task.format, start: task.start, end: task.end, encoderArgs: encoderArgs(task), output: partial });
+    const { elapsedMs } = await runStageFfmpeg(specFromArgs('export', args), ctx, task.chaos?.mode, { expectedFrames: task.end - task.start, step: `encode chunk ${task.index}` });
     return { output: task.output, elapsedMs };
   });
 }

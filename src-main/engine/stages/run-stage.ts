@@ -6,7 +6,7 @@
 import { describeIssues } from '../model.ts';
 import { STAGES, StageError, StageTaskSchema, type ChaosMode, type StageLabel, type StageName, type StageResult, type StageTask } from '../tasks.ts';
 import type { StageContext } from './common.ts';
-import { runConcat, runInterpolationChunk, runInterpolationJoin } from './chunk-runs.ts';
+import { runConcat, runExportChunk, runInterpolationChunk, runInterpolationJoin } from './chunk-runs.ts';
 import { runExport } from './export.ts';
 import { runFrameProcessing } from './frame.ts';
 import { runInterpolation } from './interpolate.ts';
@@ -45,6 +45,8 @@ export async function runStage(task: StageTask, ctx: StageContext): Promise<Stag
           return await runInterpolationJoin(valid, ctx);
         case 'chunk':
           return await runInterpolationChunk(valid, ctx);
+        case 'encode_chunk':
+          return await runExportChunk(valid, ctx);
         case 'concat':
           return await runConcat(valid, ctx);
       }
