@@ -89,7 +89,9 @@ class RecordingLeaser implements WorkerLeaser {
         const result = await lease.run(task, options);
         const end = performance.now();
         const r = this.recording;
-        if (task.stage === 'frame_processing') r.frames.push({ task, start, end });
+        // Chunked stages' parts (a join, chunks, a concat) carry a kind: only whole-stage tasks are recorded.
+        if ('kind' in task) void 0;
+        else if (task.stage === 'frame_processing') r.frames.push({ task, start, end });
         else if (task.stage === 'interpolation') r.interpolation = { task, start, end };
         else r.export = { task, result, start, end };
         return result;

@@ -10,7 +10,16 @@ import { InflightCalls } from './inflight.ts';
 import { callTimeoutMs, expectedMsOf } from './recent.ts';
 import { defaultScheduler, type ScheduledTask, type Scheduler } from './scheduler.ts';
 import { CallTally } from './tally.ts';
-import type { BreakerEvents, CircuitEvent, CircuitState, CircuitStats, ConfigSnapshot, ExecuteOptions, Operation, RejectionReason } from './types.ts';
+import type { BreakerEvents, CallContext, CircuitEvent, CircuitState, CircuitStats, ConfigSnapshot, ExecuteOptions, Operation, RejectionReason } from './types.ts';
+
+/**
+ * `outcome: 'recorded_later'` admits work of which the call times only the first part (a retry's
+ * backoff): its success is not counted when it settles, the caller reports the whole work's outcome
+ * with recordOutcome. A failure or timeout of the timed part counts at once, as any call's does.
+ */
+export interface BreakerExecuteOptions extends ExecuteOptions {
+  outcome?: 'on_settle' | 'recorded_later';
+}
 
 export interface BreakerOptions {
   /** Clock and timer; the process-wide one by default. Tests pass a ManualScheduler. */
@@ -48,6 +57,8 @@ export class CircuitBreaker {
   private openedAtWall: number | null = null;
   private openedAtMono = 0;
   private recoveryTask: ScheduledTask | undefined;
+  /** Calls made with outcome 'recorded_later': their timed part's duration once it succeeded, NaN before. */
+  private readonly owed = new WeakMap<Call, number>();
 
   constructor(name: string, config: CircuitBreakerConfig, options: BreakerOptions = {}) {
     if (typeof name !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(name)) {
@@ -94,7 +105,7 @@ export class CircuitBreaker {
     this.sink = sink;
   }
 
-  execute<T>(op: Operation<T>, options?: ExecuteOptions): Promise<T> {
+  execute<T>(op: Operation<T>, options?: BreakerExecuteOptions): Promise<T> {
     this.tally.total++;
     const now = this.scheduler.now();
     const rejection = this.admission(now, true);
@@ -109,6 +120,7 @@ export class CircuitBreaker {
     this.running++;
     if (call.probe) this.probes++;
     this.inflight.add(call, options?.signal);
+    if (options?.outcome === 'recorded_later') this.owed.set(call, Number.NaN);
 
     let result: T | PromiseLike<T>;
     try {
@@ -183,6 +195,38 @@ export class CircuitBreaker {
     return this.admission(this.scheduler.now(), false);
   }
 
+  /**
+   * The outcome of work admitted by `admitted` (a call made with outcome 'recorded_later') that this
+   * circuit did not time: it counts toward opening and closing as a call's outcome does (the failure
+   * classifier decides, and an outcome from an earlier state's generation is stale), without a
+   * latency of its own. Ignored for a call that owes nothing (its timed part failed, or it was reported).
+   */
+  recordOutcome(admitted: CallContext, ok: boolean, error?: unknown): void {
+    const call = admitted as Call;
+    const durationMs = this.owed.get(call);
+    // NaN: the timed part has not succeeded (it runs still, or was canceled): nothing is owed yet.
+    if (durationMs === undefined || Number.isNaN(durationMs)) return;
+    this.owed.delete(call);
+    const now = this.scheduler.now();
+    let counts = true;
+    try {
+      counts = ok || this.isFailure(error) !== false;
+    } catch {
+      // As in settle: a classifier that throws cannot vouch for the error.
+    }
+    if (!counts) {
+      this.tally.ignored++;
+    } else if (ok) {
+      this.tally.success(now, durationMs);
+      if (this.wants('success')) this.emit('success', { circuit: this.name, durationMs, at: this.scheduler.wallNow() });
+      this.countSuccess(call);
+    } else {
+      this.tally.failure(now, durationMs);
+      if (this.wants('failure')) this.emit('failure', { circuit: this.name, error, durationMs, timedOut: false, at: this.scheduler.wallNow() });
+      this.countFailure(call, 'failure');
+    }
+  }
+
   // ── admission ────────────────────────────────────────────────────────────
 
   /** What a call made now meets. `admitting`: an open circuit past its recovery time moves to half_open. */
@@ -224,6 +268,12 @@ export class CircuitBreaker {
     const now = this.scheduler.now();
     const durationMs = now - call.startedAt;
     this.tally.latency(now, durationMs);
+    if (ok && this.owed.has(call)) {
+      this.owed.set(call, durationMs);
+      call.resolve?.(value);
+      return;
+    }
+    this.owed.delete(call);
     if (ok) {
       this.recordSuccess(call, durationMs, now);
       call.resolve?.(value);
@@ -245,6 +295,11 @@ export class CircuitBreaker {
     const slowPast = this.tally.ended(now, call, this.cfg, 'ok');
     if (this.wants('success')) this.emit('success', { circuit: this.name, durationMs, at: this.scheduler.wallNow() });
     if (slowPast !== null) this.emitSlow(call, durationMs, slowPast);
+    this.countSuccess(call);
+  }
+
+  /** A success in the streaks: stale when the call began in an earlier state. */
+  private countSuccess(call: Call): void {
     if (call.generation !== this.generation) {
       this.tally.stale++;
       return;
@@ -261,13 +316,16 @@ export class CircuitBreaker {
     const slowPast = this.tally.ended(now, call, this.cfg, timedOut ? 'timeout' : 'failed');
     if (this.wants('failure')) this.emit('failure', { circuit: this.name, error, durationMs, timedOut, at: this.scheduler.wallNow() });
     if (slowPast !== null) this.emitSlow(call, durationMs, slowPast);
+    this.countFailure(call, timedOut ? 'timeout' : 'failure');
+  }
+
+  private countFailure(call: Call, what: 'timeout' | 'failure'): void {
     if (call.generation !== this.generation) {
       this.tally.stale++;
       return;
     }
     this.consecutiveSuccesses = 0;
     this.consecutiveFailures++;
-    const what = timedOut ? 'timeout' : 'failure';
     if (this.current === 'half_open') this.transition('open', `probe ${what}`);
     else if (this.current === 'closed' && this.consecutiveFailures >= this.cfg.failureThreshold) {
       this.transition('open', `${this.consecutiveFailures} consecutive failures (last: ${what})`);
@@ -289,6 +347,7 @@ export class CircuitBreaker {
 
   private timeOut(call: Call, now: number): void {
     call.decided = true;
+    this.owed.delete(call);
     const error = new CircuitTimeoutError(this.name, call.timeoutMs);
     call.abort(error, now);
     this.tally.timeout(now, now - call.startedAt);

@@ -12,6 +12,12 @@ const WEIGHT: Record<StageName, number> = { frame_processing: 0.3, interpolation
 
 export const chaosField = (task: StageTask): { chaos?: ChaosMode } => (task.chaos ? { chaos: task.chaos.mode } : {});
 
+/** Which part of its stage a task is, for progress. */
+function partOf(task: StageTask): string {
+  if ('kind' in task) return task.kind === 'chunk' || task.kind === 'encode_chunk' ? `chunk-${task.index}` : task.kind;
+  return task.stage === 'frame_processing' ? `segment-${task.segment}-${task.range?.offset ?? 0}` : 'whole';
+}
+
 export class ShotRun {
   readonly shot: Shot;
   readonly job: ShotJob;
@@ -20,13 +26,21 @@ export class ShotRun {
   /** Monotonic, so that a wall-clock step cannot make the elapsed time (and the ETA) negative or huge. */
   private readonly started = performance.now();
   private readonly stagePercent: Record<StageName, number> = { frame_processing: 0, interpolation: 0, export: 0 };
-  private readonly segmentPercent = new Map<number, number>();
+  /** Each stage's parts (segments, chunks, a join...) and how far each is. */
+  private readonly partPercent: Record<StageName, Map<string, number>> = { frame_processing: new Map(), interpolation: new Map(), export: new Map() };
+  private readonly partCount: Record<StageName, number>;
 
   constructor(shot: Shot, job: ShotJob, chaos: ShotTrace['chaos']) {
     this.shot = shot;
     this.job = job;
     this.timeline = buildShotTimeline(shot);
     this.trace = new ShotTrace(chaos, shot.interpolation.method);
+    this.partCount = { frame_processing: this.timeline.segments.length, interpolation: 1, export: 1 };
+  }
+
+  /** How many tasks a stage runs (a chunked stage's chunks and their join): its progress is their mean. */
+  setParts(stage: StageName, count: number): void {
+    this.partCount[stage] = Math.max(1, count);
   }
 
   elapsedMs(): number {
@@ -43,14 +57,11 @@ export class ShotRun {
   }
 
   progress(stage: StageName, task: StageTask, percent: number): void {
-    if (task.stage === 'frame_processing') {
-      this.segmentPercent.set(task.segment, percent);
-      let sum = 0;
-      for (const p of this.segmentPercent.values()) sum += p;
-      this.stagePercent.frame_processing = sum / this.timeline.segments.length;
-    } else {
-      this.stagePercent[stage] = percent;
-    }
+    const parts = this.partPercent[stage];
+    parts.set(partOf(task), percent);
+    let sum = 0;
+    for (const p of parts.values()) sum += p;
+    this.stagePercent[stage] = Math.min(100, sum / this.partCount[stage]);
     const shotPercent = (Object.keys(WEIGHT) as StageName[]).reduce((acc, s) => acc + WEIGHT[s] * this.stagePercent[s], 0);
     const elapsed = this.elapsedMs() / 1000;
     const etaSeconds = shotPercent > 2 ? Math.round((elapsed * (100 - shotPercent)) / shotPercent) : null;

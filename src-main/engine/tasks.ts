@@ -38,6 +38,11 @@ export const FrameTaskSchema = z.object({
   fps: z.number().int().positive(),
   frames: z.number().int().positive(),
   camera: z.object({ from: Position, to: Position, easing: z.enum(EASINGS), t0: z.number(), t1: z.number() }),
+  /**
+   * A chunk of a long segment: its `frames` are the segment's frames [offset, offset + frames) of
+   * `segmentFrames`, so that the camera move and a moving generator go on where the previous chunk stopped.
+   */
+  range: z.object({ offset: z.number().int().nonnegative(), segmentFrames: z.number().int().min(2) }).optional(),
   quality: z.enum(QUALITIES),
   output: z.string(),
   chaos: Chaos,
@@ -74,12 +79,89 @@ export const ExportTaskSchema = z.object({
   quality: z.enum(QUALITIES),
   /** Final path (a file, or a folder for png_sequence); written under a temporary name first. */
   output: z.string(),
+  /**
+   * A chunked export: the encoded chunks (ExportChunkTask outputs, in order), joined here without
+   * re-encoding instead of encoding `input`, then verified and measured against `input` as a whole.
+   */
+  chunks: z.array(z.string()).min(2).optional(),
   chaos: Chaos,
   stallMs: StallMs,
 });
 
-export const StageTaskSchema = z.discriminatedUnion('stage', [FrameTaskSchema, InterpolationTaskSchema, ExportTaskSchema]);
+/** One chunk of a chunked export: frames [start, end) of the intermediate, its own encode (a closed GOP at its start). */
+export const ExportChunkTaskSchema = z.object({
+  stage: z.literal('export'),
+  kind: z.literal('encode_chunk'),
+  shotId: z.string(),
+  index: z.number().int().nonnegative(),
+  input: z.string(),
+  format: z.enum(['mp4', 'webm', 'mov']),
+  fps: z.number().int().positive(),
+  quality: z.enum(QUALITIES),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().positive(),
+  output: z.string(),
+  chaos: Chaos,
+  stallMs: StallMs,
+});
+
+/**
+ * A chunked interpolation's first task: the shot's segments joined by the stage's own graph into one
+ * lossless source at the source rate, timestamps kept (chunks/join-source.ts). The task carries the
+ * whole-stage task's fields, since the join is that stage's graph without its retime.
+ */
+export const InterpolationJoinTaskSchema = InterpolationTaskSchema.extend({ kind: z.literal('join') });
+
+const Frame = z.number().int().nonnegative();
+
+/** One chunk of a chunked interpolation: output frames [start, end), read from the joined source (chunks/interpolation-chunk.ts). */
+export const InterpolationChunkTaskSchema = z.object({
+  stage: z.literal('interpolation'),
+  kind: z.literal('chunk'),
+  shotId: z.string(),
+  index: Frame,
+  source: z.string(),
+  grid: z.object({ sourceFps: z.number().int().positive(), fps: z.number().int().positive(), sourceFrames: z.number().int().positive() }),
+  method: z.enum(INTERPOLATIONS),
+  quality: z.enum(QUALITIES),
+  start: Frame,
+  end: z.number().int().positive(),
+  span: z.object({ start: Frame, end: z.number().int().positive(), firstOutput: Frame }),
+  retimeTimeBase: z.number().int().positive(),
+  output: z.string(),
+  chaos: Chaos,
+  stallMs: StallMs,
+});
+
+/** Chunk files joined into one without re-encoding (the concat demuxer, -c copy). */
+export const ConcatTaskSchema = z.object({
+  stage: z.enum(STAGES),
+  kind: z.literal('concat'),
+  shotId: z.string(),
+  inputs: z.array(z.string()).min(1),
+  container: z.enum(['mp4', 'webm', 'mov', 'mkv']),
+  /** Frames the joined file must hold. */
+  frames: z.number().int().positive(),
+  output: z.string(),
+  chaos: Chaos,
+  stallMs: StallMs,
+});
+
+/** Every task a worker runs. Those with a `kind` come first: a whole-stage schema would take them and drop the kind. */
+export const StageTaskSchema = z.union([
+  InterpolationJoinTaskSchema,
+  InterpolationChunkTaskSchema,
+  ExportChunkTaskSchema,
+  ConcatTaskSchema,
+  FrameTaskSchema,
+  InterpolationTaskSchema,
+  ExportTaskSchema,
+]);
 export type FrameTask = z.infer<typeof FrameTaskSchema>;
+export type InterpolationJoinTask = z.infer<typeof InterpolationJoinTaskSchema>;
+export type InterpolationChunkTask = z.infer<typeof InterpolationChunkTaskSchema>;
+export type ConcatTask = z.infer<typeof ConcatTaskSchema>;
+export type ExportChunkTask = z.infer<typeof ExportChunkTaskSchema>;
 export type InterpolationTask = z.infer<typeof InterpolationTaskSchema>;
 export type ExportTask = z.infer<typeof ExportTaskSchema>;
 export type StageTask = z.infer<typeof StageTaskSchema>;

@@ -25,6 +25,8 @@ export interface WorkerLease {
 /** The part of the worker pool the pipeline needs: a worker held before entering a circuit. */
 export interface WorkerLeaser {
   lease(signal?: AbortSignal): Promise<WorkerLease>;
+  /** How many workers there are at most, when known: chunks of a stage run no wider than this. */
+  readonly size?: number;
 }
 
 /** The error of a wait or task its caller's signal ended; the signal's reason, if an Error, says why. */

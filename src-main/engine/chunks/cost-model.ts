@@ -26,53 +26,58 @@ export function throughputKey(key: ThroughputKey): string {
 }
 
 /**
- * Built-in seconds per megapixel-frame, conservative on purpose: a first render on a machine the
- * studio has not learned yet must get deadlines too long rather than too short.
+ * Built-in seconds per megapixel-frame: what a first render on a machine the studio has not
+ * learned yet plans with. About 1.5× what was measured, so that a fresh machine plans chunks of
+ * sensible size (with figures 4× too slow a 12 s 1080p optical-flow shot planned as 32 chunks of 9
+ * frames, half of each chunk's work context); the safety against a slow machine is the deadline's
+ * factor (DEFAULT_SAFETY_FACTOR, ×3), not the figure.
  *
  * From two runs of `node bench/throughput.ts` (640x360, 2 s, a zooming mandelbrot, 12 → 24 fps) on
  * a 2-core x86-64 virtual machine (AMD EPYC) that six other jobs loaded at the same time (load
- * average 7–10): the slower of the two runs, times 2, rounded up, then made non-decreasing with
- * quality. Methods whose filter is the same at every quality share one figure; so does optical
- * flow, whose three minterpolate settings gave bit-identical frames in ffmpeg 5.1 (docs/CHUNKS.md).
- * A 1280x720 run gave figures at or below the 640x360 ones, so they hold for larger frames.
+ * average 7–10): the slower of the two runs, times 1.5, rounded, then made non-decreasing with
+ * quality (docs/CHUNKS.md). Methods whose filter is the same at every quality share one figure; so
+ * does optical flow, whose three minterpolate settings gave bit-identical frames in ffmpeg 5.1: 0.42,
+ * 1.5× the 0.28 s per megapixel-frame of minterpolate mci at 1920×1080 (about 14 s per output
+ * second at 24 fps). A 1280x720 run gave figures at or below the 640x360 ones, so they hold for
+ * larger frames.
  */
 export const BUILTIN_SECONDS_PER_MPF: Readonly<Record<string, number>> = {
-  'frame_processing/zoompan/draft': 0.27,
-  'frame_processing/zoompan/preview': 0.49,
-  'frame_processing/zoompan/standard': 0.52,
-  'frame_processing/zoompan/final': 0.52,
-  'interpolation/optical_flow/draft': 1.1,
-  'interpolation/optical_flow/preview': 1.1,
-  'interpolation/optical_flow/standard': 1.1,
-  'interpolation/optical_flow/final': 1.1,
-  'interpolation/blend/draft': 0.081,
-  'interpolation/blend/preview': 0.081,
-  'interpolation/blend/standard': 0.081,
-  'interpolation/blend/final': 0.081,
-  'interpolation/crossfade/draft': 0.063,
-  'interpolation/crossfade/preview': 0.063,
-  'interpolation/crossfade/standard': 0.063,
-  'interpolation/crossfade/final': 0.063,
-  'interpolation/duplicate/draft': 0.051,
-  'interpolation/duplicate/preview': 0.051,
-  'interpolation/duplicate/standard': 0.051,
-  'interpolation/duplicate/final': 0.051,
-  'export/mp4/draft': 0.025,
-  'export/mp4/preview': 0.12,
-  'export/mp4/standard': 0.15,
-  'export/mp4/final': 0.19,
-  'export/webm/draft': 0.1,
-  'export/webm/preview': 0.15,
-  'export/webm/standard': 0.44,
-  'export/webm/final': 0.91,
-  'export/mov/draft': 0.54,
-  'export/mov/preview': 0.8,
-  'export/mov/standard': 0.8,
-  'export/mov/final': 0.8,
-  'export/png_sequence/draft': 0.27,
-  'export/png_sequence/preview': 0.43,
-  'export/png_sequence/standard': 0.43,
-  'export/png_sequence/final': 0.43,
+  'frame_processing/zoompan/draft': 0.2,
+  'frame_processing/zoompan/preview': 0.36,
+  'frame_processing/zoompan/standard': 0.39,
+  'frame_processing/zoompan/final': 0.39,
+  'interpolation/optical_flow/draft': 0.42,
+  'interpolation/optical_flow/preview': 0.42,
+  'interpolation/optical_flow/standard': 0.42,
+  'interpolation/optical_flow/final': 0.42,
+  'interpolation/blend/draft': 0.06,
+  'interpolation/blend/preview': 0.06,
+  'interpolation/blend/standard': 0.06,
+  'interpolation/blend/final': 0.06,
+  'interpolation/crossfade/draft': 0.048,
+  'interpolation/crossfade/preview': 0.048,
+  'interpolation/crossfade/standard': 0.048,
+  'interpolation/crossfade/final': 0.048,
+  'interpolation/duplicate/draft': 0.04,
+  'interpolation/duplicate/preview': 0.04,
+  'interpolation/duplicate/standard': 0.04,
+  'interpolation/duplicate/final': 0.04,
+  'export/mp4/draft': 0.018,
+  'export/mp4/preview': 0.089,
+  'export/mp4/standard': 0.108,
+  'export/mp4/final': 0.14,
+  'export/webm/draft': 0.075,
+  'export/webm/preview': 0.111,
+  'export/webm/standard': 0.33,
+  'export/webm/final': 0.68,
+  'export/mov/draft': 0.405,
+  'export/mov/preview': 0.6,
+  'export/mov/standard': 0.6,
+  'export/mov/final': 0.6,
+  'export/png_sequence/draft': 0.2,
+  'export/png_sequence/preview': 0.32,
+  'export/png_sequence/standard': 0.32,
+  'export/png_sequence/final': 0.32,
 };
 
 /** For a key no bench measured (a method added later): the dearest figure of its stage. */

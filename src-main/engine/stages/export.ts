@@ -3,7 +3,7 @@
  * checked with ffprobe against the shot, measured against the intermediate (SSIM/PSNR), and only
  * then renamed into place. Nothing at the final path is ever partial or unverified.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { measureQuality, type MediaRef } from '../ffmpeg.ts';
 import type { FfmpegSpec } from '../ffmpeg-spec.ts';
@@ -11,6 +11,8 @@ import { probe } from '../ffprobe.ts';
 import type { ExportFormat } from '../model.ts';
 import { QUALITY_PRESETS } from '../quality.ts';
 import { StageError, type ExportTask, type StageResult, type Verification } from '../tasks.ts';
+import { concatJoinArgs, concatList } from '../chunks/export-chunk.ts';
+import { specFromArgs } from './spec-from-args.ts';
 import { logTo, requireFile, runStageFfmpeg, writeVia, type StageContext } from './common.ts';
 
 const STAGE = 'export';
@@ -19,7 +21,12 @@ const PNG_PATTERN = 'frame_%05d.png';
 /** What ffprobe must report as the codec of each format. */
 export const EXPECTED_CODEC: Record<ExportFormat, string> = { mp4: 'h264', webm: 'vp9', mov: 'prores', png_sequence: 'png' };
 
-function codecArgs(task: ExportTask): string[] {
+/** The encoder's arguments for a format and quality, as the export (and each of its chunks) encodes. */
+export function encoderArgs(task: Pick<ExportTask, 'format' | 'quality'>): string[] {
+  return codecArgs(task);
+}
+
+function codecArgs(task: Pick<ExportTask, 'format' | 'quality'>): string[] {
   const q = QUALITY_PRESETS[task.quality];
   switch (task.format) {
     case 'mp4':
@@ -72,7 +79,9 @@ export async function runExport(task: ExportTask, ctx: StageContext): Promise<St
   const chaos = task.chaos?.mode;
   return await writeVia(task.output, async (partial) => {
     if (task.format === 'png_sequence') await mkdir(partial, { recursive: true });
-    const encode = await runStageFfmpeg(exportEncodeSpec(task, partial), ctx, chaos, { expectedFrames: task.frames, band: [0, 80], step: 'encode' });
+    const encode = task.chunks
+      ? await joinChunks(task, task.chunks, partial, ctx)
+      : await runStageFfmpeg(exportEncodeSpec(task, partial), ctx, chaos, { expectedFrames: task.frames, band: [0, 80], step: 'encode' });
     const ref = exportRef(task, partial);
     // Checks are timed apart from the encode, so that their cost can be told from the encode's.
     const verifyStart = performance.now();
@@ -104,4 +113,14 @@ export async function runExport(task: ExportTask, ctx: StageContext): Promise<St
       },
     };
   });
+}
+
+/** A chunked export's encode: its chunks joined into `partial` with -c copy (verified after, as any encode). */
+async function joinChunks(task: ExportTask, chunks: readonly string[], partial: string, ctx: StageContext) {
+  if (task.format === 'png_sequence') throw new StageError('invalid_task', STAGE, 'a png sequence is written per frame and needs no join');
+  chunks.forEach((path, i) => requireFile(path, STAGE, `export chunk ${i}`));
+  const list = `${partial}.list.txt`;
+  await writeFile(list, concatList(chunks));
+  const spec = specFromArgs(STAGE, concatJoinArgs({ list, container: task.format, output: partial }));
+  return await runStageFfmpeg(spec, ctx, task.chaos?.mode, { expectedFrames: task.frames, band: [0, 80], step: 'join' }).finally(() => rm(list, { force: true }));
 }

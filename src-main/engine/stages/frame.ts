@@ -34,8 +34,12 @@ function ease(p: string, easing: Easing): string {
 export function zoompanExpressions(task: FrameTask): { z: string; x: string; y: string } {
   const { from, to, easing, t0, t1 } = task.camera;
   const n = (v: number, what: string) => `(${filterNumber(v, what)})`;
-  // `on` is zoompan's output frame index; with d=1 it is also the input frame index.
-  const p = task.frames > 1 ? `(${n(t0, 't0')}+${n(t1 - t0, 't1-t0')}*on/${task.frames - 1})` : n(t0, 't0');
+  // `on` is zoompan's output frame index; with d=1 it is also the input frame index. A chunk's
+  // frame k is the segment's frame offset + k.
+  const offset = task.range?.offset ?? 0;
+  const segmentFrames = task.range?.segmentFrames ?? task.frames;
+  const index = offset > 0 ? `(on+${offset})` : 'on';
+  const p = segmentFrames > 1 ? `(${n(t0, 't0')}+${n(t1 - t0, 't1-t0')}*${index}/${segmentFrames - 1})` : n(t0, 't0');
   const e = ease(p, easing);
   const lerp = (a: number, b: number, what: string) => `(${n(a, what)}+${n(b - a, what)}*${e})`;
   const z = lerp(from.zoom, to.zoom, 'zoom');
@@ -79,19 +83,24 @@ function keyframeSource(task: FrameTask): { input: FfmpegInput; decor: string[];
   }
   const base = `size=${task.width}x${task.height}:rate=${task.fps}`;
   const seed = String(kf.seed);
+  // Generators that change over time start where the chunk does: the frames before it are made and
+  // dropped by count (trim), which is exact; an input seek on a generator was not (frame md5s differed).
+  const offset = task.range?.offset ?? 0;
+  const from = offset > 0 ? [`trim=start_frame=${offset}`, 'setpts=PTS-STARTPTS'] : [];
   switch (kf.generator) {
     case 'mandelbrot': {
       // The seed picks one of a few well-known views, held still (start = end scale) so that the
       // shot's camera is the only motion. maxiter 1000 keeps detail at a fraction of the default's cost.
+      // Held still, every frame is the same: a chunk needs no seek (which would compute the frames skipped).
       const [x, y, scale] = MANDELBROT_VIEWS[kf.seed % MANDELBROT_VIEWS.length]!;
       return { input: { lavfi: `mandelbrot=${base}:start_x=${x}:start_y=${y}:start_scale=${scale}:end_scale=${scale}:maxiter=1000` }, decor: [] };
     }
     case 'testsrc2':
-      return { input: { lavfi: `testsrc2=${base}` }, decor: [] };
+      return { input: { lavfi: `testsrc2=${base}` }, decor: from };
     case 'gradients':
-      return { input: { lavfi: `gradients=${base}:seed=${seed}${kf.color ? `:c0=${hexColor(kf.color, '')}` : ''}` }, decor: [] };
+      return { input: { lavfi: `gradients=${base}:seed=${seed}${kf.color ? `:c0=${hexColor(kf.color, '')}` : ''}` }, decor: from };
     case 'life':
-      return { input: { lavfi: `life=${base}:seed=${seed}:mold=10:life_color=${hexColor(kf.color, '0xffffff')}` }, decor: [] };
+      return { input: { lavfi: `life=${base}:seed=${seed}:mold=10:life_color=${hexColor(kf.color, '0xffffff')}` }, decor: from };
     case 'color':
       // A flat colour would make every camera move invisible: a vignette and a fixed grain
       // (seeded, not temporal) give the picture features that move with the camera.
@@ -129,7 +138,8 @@ export async function runFrameProcessing(task: FrameTask, ctx: StageContext): Pr
   // Built before anything is written: an invalid task fails without touching the output folder.
   const spec = frameSpec(task);
   return await writeVia(task.output, async (partial) => {
-    const { elapsedMs } = await runStageFfmpeg({ ...spec, output: partial }, ctx, task.chaos?.mode, { expectedFrames: task.frames, step: `segment ${task.segment}` });
+    const step = task.range ? `segment ${task.segment} from ${task.range.offset}` : `segment ${task.segment}`;
+    const { elapsedMs } = await runStageFfmpeg({ ...spec, output: partial }, ctx, task.chaos?.mode, { expectedFrames: task.frames, step });
     return { output: task.output, elapsedMs };
   });
 }

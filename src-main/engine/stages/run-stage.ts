@@ -6,6 +6,7 @@
 import { describeIssues } from '../model.ts';
 import { STAGES, StageError, StageTaskSchema, type ChaosMode, type StageLabel, type StageName, type StageResult, type StageTask } from '../tasks.ts';
 import type { StageContext } from './common.ts';
+import { runConcat, runExportChunk, runInterpolationChunk, runInterpolationJoin } from './chunk-runs.ts';
 import { runExport } from './export.ts';
 import { runFrameProcessing } from './frame.ts';
 import { runInterpolation } from './interpolate.ts';
@@ -38,6 +39,18 @@ export async function runStage(task: StageTask, ctx: StageContext): Promise<Stag
   const valid = parsed.data;
   if (ctx.signal.aborted) throw new StageError('canceled', valid.stage, `${valid.stage}: canceled before it started`);
   try {
+    if ('kind' in valid) {
+      switch (valid.kind) {
+        case 'join':
+          return await runInterpolationJoin(valid, ctx);
+        case 'chunk':
+          return await runInterpolationChunk(valid, ctx);
+        case 'encode_chunk':
+          return await runExportChunk(valid, ctx);
+        case 'concat':
+          return await runConcat(valid, ctx);
+      }
+    }
     switch (valid.stage) {
       case 'frame_processing':
         return await runFrameProcessing(valid, ctx);

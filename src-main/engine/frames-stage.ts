@@ -1,0 +1,108 @@
+/**
+ * Stage 1, frame processing: each keyframe becomes a segment; a segment whose expected cost is too
+ * large for one operation is cut into frame ranges by the planner (chunk k of a segment renders its
+ * frames [start, end): zoompan's progress runs on from `start`, a moving generator is trimmed to it).
+ * Every chunk of every segment is one task under video_frame_processing with its own deadline, all
+ * in one fan-out under parallel_processing; a segment's chunks are then joined without re-encoding.
+ * A one-chunk segment is the whole-segment task, as before.
+ */
+import { join } from 'node:path';
+import { planChunks, type Chunk } from './chunks/planner.ts';
+import { fanOut } from './fan-out.ts';
+import { INTERMEDIATE_EXT } from './quality.ts';
+import type { ShotRun } from './shot-run.ts';
+import type { Segment } from './shot-timeline.ts';
+import { chunkTiming, learn, MIN_PARALLEL_SECONDS, type StageDeps } from './stage-deps.ts';
+import { StageError, type ChaosMode, type ConcatTask, type FrameTask } from './tasks.ts';
+
+interface SegmentChunk {
+  segment: Segment;
+  chunk: Chunk;
+  /** Chunks of its segment. */
+  of: number;
+}
+
+export async function renderFrames(run: ShotRun, deps: StageDeps, parallelism: number, signal: AbortSignal): Promise<string[]> {
+  const { timeline, shot, job } = run;
+  const circuit = deps.circuits.getBreaker('video_frame_processing');
+  const key = { stage: 'frame_processing' as const, method: 'zoompan', quality: job.quality };
+  const secondsPerMpf = deps.throughput.figure(key).secondsPerMpf;
+  const parts: SegmentChunk[] = [];
+  for (const segment of timeline.segments) {
+    const plan = planChunks(
+      { stage: 'frame_processing', method: 'zoompan', quality: job.quality, frames: segment.frames, width: shot.resolution.width, height: shot.resolution.height, fps: timeline.sourceFps },
+      // Segments already fill the lanes when there are several: a segment is cut only as its cost asks.
+      { circuit: circuit.name, timeoutMs: circuit.config.timeoutMs, maxConcurrent: circuit.config.maxConcurrent, workers: timeline.segments.length > 1 ? 1 : deps.lanes, secondsPerMpf, minParallelSeconds: MIN_PARALLEL_SECONDS },
+    );
+    if (!plan.ok) throw new StageError('invalid_task', 'frame_processing', plan.refusal.message);
+    for (const chunk of plan.chunks) parts.push({ segment, chunk, of: plan.chunks.length });
+  }
+  run.setParts('frame_processing', parts.length);
+
+  const task = ({ segment, chunk, of }: SegmentChunk, chaos: ChaosMode | undefined): FrameTask => {
+    const keyframe = shot.keyframes[segment.index]!;
+    const name = of === 1 ? `segment-${segment.index}` : `segment-${segment.index}-chunk-${chunk.index}`;
+    return {
+      stage: 'frame_processing',
+      shotId: shot.id,
+      segment: segment.index,
+      keyframe: 'image' in keyframe ? { image: job.resolveAsset(keyframe.image) } : keyframe,
+      width: shot.resolution.width,
+      height: shot.resolution.height,
+      fps: timeline.sourceFps,
+      frames: chunk.end - chunk.start,
+      camera: { ...timeline.camera, t0: segment.t0, t1: segment.t1 },
+      ...(of === 1 ? {} : { range: { offset: chunk.start, segmentFrames: segment.frames } }),
+      quality: job.quality,
+      output: join(job.workDir, `${name}${INTERMEDIATE_EXT}`),
+      ...(chaos ? { chaos: { mode: chaos } } : {}),
+    };
+  };
+  const outputs = await fanOut({
+    run,
+    circuits: deps.circuits,
+    stage: 'frame_processing',
+    items: parts,
+    limit: parallelism,
+    signal,
+    work: async (part, _, laneSignal) => {
+      const { segment, chunk, of } = part;
+      const single = of === 1;
+      const result = await deps.runner.run({
+        run,
+        stage: 'frame_processing',
+        circuit,
+        task: (chaos) => task(part, chaos),
+        drillKey: single ? `segment-${segment.index}` : `segment-${segment.index}-chunk-${chunk.index}`,
+        ...chunkTiming(chunk),
+        whenOpen: 'wait',
+        retries: 'policy',
+        detail: single ? `segment ${segment.index}` : `segment ${segment.index} chunk ${chunk.index + 1}/${of} (frames ${chunk.start}–${chunk.end - 1})`,
+        signal: laneSignal,
+      });
+      learn(run, deps, key, chunk.end - chunk.start, result);
+      return result.output;
+    },
+  });
+
+  const segments: string[] = [];
+  for (const segment of timeline.segments) {
+    const files = outputs.filter((_, i) => parts[i]!.segment === segment);
+    if (files.length === 1) {
+      segments[segment.index] = files[0]!;
+      continue;
+    }
+    const concat: ConcatTask = {
+      stage: 'frame_processing',
+      kind: 'concat',
+      shotId: shot.id,
+      inputs: files,
+      container: 'mkv',
+      frames: segment.frames,
+      output: join(job.workDir, `segment-${segment.index}${INTERMEDIATE_EXT}`),
+    };
+    const call = { run, stage: 'frame_processing', circuit, task: () => concat, whenOpen: 'wait', retries: 'policy', detail: `segment ${segment.index} concat`, signal } as const;
+    segments[segment.index] = (await deps.runner.run(call)).output;
+  }
+  return segments;
+}
