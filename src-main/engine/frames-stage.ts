@@ -47,6 +47,7 @@ export async function renderFrames(run: ShotRun, deps: StageDeps, parallelism: n
       shotId: shot.id,
       segment: segment.index,
       keyframe: 'image' in keyframe ? { image: job.resolveAsset(keyframe.image) } : keyframe,
+      ...(shot.background ? { background: shot.background } : {}),
       width: shot.resolution.width,
       height: shot.resolution.height,
       fps: timeline.sourceFps,

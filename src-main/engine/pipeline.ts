@@ -3,6 +3,7 @@
  * (verified), each task run in a worker process and through its circuit by the stage runner. The engine knows nothing of Electron,
  * queues or transports; it renders one shot when asked and reports what happens as events.
  */
+import { RetryTally } from './retry-tally.ts';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CircuitManager, TypedEmitter } from '../breaker/index.ts';
@@ -75,6 +76,8 @@ export class RenderEngine {
   private readonly runner: StageRunner;
   private maxParallel: number;
   readonly throughput: ThroughputLearner;
+  /** How each stage's retry loop ended, as resilience4j's Retry counts them. */
+  readonly retries = new RetryTally();
   /** Engine-wide events travel under one name; a listener that throws is rethrown later (rethrowLater). */
   private readonly events = new TypedEmitter<{ event: EngineEvent }>();
 
@@ -87,6 +90,7 @@ export class RenderEngine {
       retry: options.retry ?? DEFAULT_RETRY,
       retryCircuit: this.circuits.getBreaker('error_retry'),
       chaos: () => this.chaos,
+      retries: this.retries,
     });
     this.maxParallel = options.parallelism ?? 4;
     this.throughput = options.throughput ?? new ThroughputLearner();

@@ -16,6 +16,7 @@
  * Every attempt is in the trace with its ffmpeg log (a timed-out attempt's log is added when the
  * worker reports it), and its progress goes to the shot.
  */
+import type { RetryTally } from './retry-tally.ts';
 import { type CallContext, type CircuitBreaker, CircuitTimeoutError, type RejectionReason } from '../breaker/index.ts';
 import { StoppedError, isRejection, waitForAdmission } from './admission.ts';
 import type { ChaosPlan } from './chaos.ts';
@@ -31,6 +32,8 @@ export interface StageRunnerOptions {
   retryCircuit: CircuitBreaker;
   /** The fault drills in force now (they can be replaced while the engine runs). */
   chaos: () => ChaosPlan;
+  /** How each retry loop ended, for resilience4j_retry_calls_total. */
+  retries: RetryTally;
 }
 
 export interface StageCall {
@@ -79,20 +82,32 @@ export class StageRunner {
       try {
         const result = await this.attempt(call, task, attempt);
         if (admitted) retryCircuit.recordOutcome(admitted, true);
+        this.tally(call, true, attempt);
         return result;
       } catch (error) {
         if (call.signal.aborted || error instanceof StoppedError) throw error;
         if (admitted) retryCircuit.recordOutcome(admitted, false, error);
         admitted = undefined;
-        if (isRejection(error)) throw error;
+        if (isRejection(error)) {
+          this.tally(call, false, attempt);
+          throw error;
+        }
         lastError = error;
         const retryable = error instanceof StageError ? error.retryable : error instanceof CircuitTimeoutError;
-        if (!retryable || attempt >= maxAttempts) throw error;
+        if (!retryable || attempt >= maxAttempts) {
+          this.tally(call, false, attempt);
+          throw error;
+        }
         const delayMs = backoffDelay(retry, attempt);
         call.run.emit({ type: 'retry', shotId: call.run.shot.id, stage: call.stage, attempt: attempt + 1, delayMs, reason: describe(error), ...chaosField(task) });
         admitted = await this.backoff(call, delayMs, lastError);
       }
     }
+  }
+
+  /** A loop under the retry policy ended (stops and cancellations are nobody's outcome). */
+  private tally(call: StageCall, ok: boolean, attempts: number): void {
+    if (call.retries === 'policy') this.options.retries.record({ name: call.stage, ok, attempts });
   }
 
   private withStall(task: StageTask, stallMs: number | undefined): StageTask {

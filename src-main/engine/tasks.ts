@@ -43,6 +43,8 @@ export const FrameTaskSchema = z.object({
    * `segmentFrames`, so that the camera move and a moving generator go on where the previous chunk stopped.
    */
   range: z.object({ offset: z.number().int().nonnegative(), segmentFrames: z.number().int().min(2) }).optional(),
+  /** What a picture's transparent areas become (the shot's background; black when unset). */
+  background: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(),
   quality: z.enum(QUALITIES),
   output: z.string(),
   chaos: Chaos,

@@ -16,7 +16,6 @@ import { createEngineCircuits } from '../engine/circuits.ts';
 import { relieveMemoryPressure } from '../engine/memory-pressure.ts';
 import { RenderEngine } from '../engine/pipeline.ts';
 import { ResourceMonitor } from '../engine/resource-monitor.ts';
-import { RetryTally } from '../engine/retry-tally.ts';
 import type { RetryPolicy } from '../engine/retry.ts';
 import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
 import { openDatabase } from '../queue/database.ts';
@@ -54,8 +53,8 @@ export class Studio {
   readonly queue: RenderQueue;
   /**
    * This machine's seconds per megapixel-frame, learned from finished chunks and kept in studio.db;
-   * pinned by an operator. Estimates use it at enqueue; the engine's chunk deadlines are to use the
-   * same one (EngineOptions.throughput, once the chunked pipeline takes it).
+   * pinned by an operator. Estimates at enqueue and the engine's chunk deadlines use this one learner,
+   * so what the queue promised and what the chunks are given agree.
    */
   readonly throughput: ThroughputLearner;
   private readonly options: StudioOptions;
@@ -101,7 +100,7 @@ export class Studio {
     this.pool = new WorkerPool({ size: workers, ...(options.spawner ? { spawner: options.spawner } : {}) });
     this.pool.on('worker_started', ({ pid }) => pid && this.registry.add(pid));
     this.pool.on('worker_exited', ({ pid }) => pid && this.registry.remove(pid));
-    this.engine = new RenderEngine({ circuits: this.circuits, workers: this.pool, parallelism: workers, ...(options.retry ? { retry: options.retry } : {}) });
+    this.engine = new RenderEngine({ circuits: this.circuits, workers: this.pool, parallelism: workers, throughput: this.throughput, ...(options.retry ? { retry: options.retry } : {}) });
     this.engine.setChaos(this.settings.chaosDrills());
 
     this.bus = new EventBus({ snapshot: () => this.snapshot(), circuitStats: (name) => (this.circuits.has(name) ? this.circuits.getBreaker(name).stats() : undefined) });
@@ -198,8 +197,7 @@ export class Studio {
     return this.circuits.stats();
   }
 
-  readonly retries = new RetryTally();
-  retryStats = () => this.retries.snapshot();
+  retryStats = () => this.engine.retries.snapshot();
   queueCounts(): Record<JobStatus, number> {
     return this.queue.counts();
   }

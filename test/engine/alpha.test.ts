@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveFfmpeg } from '../../src-main/engine/ffmpeg-binaries.ts';
 import { alphaCompositeFilter } from '../../src-main/engine/stages/alpha.ts';
+import { runStage } from '../../src-main/engine/stages/run-stage.ts';
+import { frameTask } from '../fixtures/stage-tasks.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'storycore-alpha-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,6 +49,16 @@ describe('alpha compositing', () => {
     const frame = rendered('');
     const reds = Array.from({ length: 64 }, (_, y) => pixel(frame, 10, y)[0]!);
     expect(Math.max(...reds) - Math.min(...reds)).toBeGreaterThan(100);
+  });
+
+  it('is what the frame stage does with a picture: its transparent half comes out as the shot background', async () => {
+    const task = { ...frameTask(dir, 'alpha-segment', undefined, { width: 128, height: 64, frames: 2 }), keyframe: { image: picture }, background: '#3366ff', quality: 'standard' as const };
+    await runStage(task, { signal: new AbortController().signal });
+    const frame = execFileSync(ffmpeg, ['-v', 'error', '-i', task.output, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+    const left = Array.from({ length: 56 }, (_, y) => pixel(frame, 12, y + 4));
+    // yuv420p rounds colours a little; the stripes it would otherwise show differ by 255.
+    expect(left.filter((p) => !near(p, [0x33, 0x66, 0xff], 12)).slice(0, 3)).toEqual([]);
+    expect(near(pixel(frame, 110, 30), [255, 0, 0], 24)).toBe(true);
   });
 
   it('refuses a colour or a label that is not one', () => {

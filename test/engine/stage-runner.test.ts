@@ -7,6 +7,7 @@ import { ShotRun } from '../../src-main/engine/shot-run.ts';
 import { type StageCall, StageRunner } from '../../src-main/engine/stage-runner.ts';
 import { StageError, type StageResult, type StageTask } from '../../src-main/engine/tasks.ts';
 import type { WorkerLease, WorkerLeaser } from '../../src-main/engine/worker-lease.ts';
+import { RetryTally } from '../../src-main/engine/retry-tally.ts';
 
 const shot = parseProject({
   version: 1,
@@ -34,7 +35,8 @@ const failing = () => Promise.reject(new StageError('ffmpeg_failed', 'frame_proc
 
 function setup(workers: WorkerLeaser) {
   const circuits = createEngineCircuits();
-  const runner = new StageRunner({ workers, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 40 }, retryCircuit: circuits.getBreaker('error_retry'), chaos: () => new ChaosPlan() });
+  const retries = new RetryTally();
+  const runner = new StageRunner({ workers, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 40 }, retryCircuit: circuits.getBreaker('error_retry'), chaos: () => new ChaosPlan(), retries });
   const events: EngineEvent[] = [];
   const run = new ShotRun(shot, { quality: 'draft', outDir: '/out', workDir: '/out/work', resolveAsset: (p) => p, onEvent: (e) => events.push(e) }, []);
   const call = (over: Partial<StageCall> = {}): StageCall => ({
@@ -48,10 +50,21 @@ function setup(workers: WorkerLeaser) {
     signal: new AbortController().signal,
     ...over,
   });
-  return { circuits, runner, run, events, call };
+  return { circuits, runner, run, events, call, retries };
 }
 
 describe('the stage runner: retry → circuit → worker lease', () => {
+  it('counts each retry loop once, as resilience4j does: by success and whether it needed a retry; a fallback is no loop', async () => {
+    const workers = scriptedWorkers((attempt, signal) => (attempt % 2 === 1 ? failing() : after(5, signal)));
+    const { runner, call, retries } = setup(workers);
+    await runner.run(call()); // attempt 1 fails, 2 succeeds
+    await expect(runner.run(call({ retries: 'none' }))).rejects.toThrow(/ffmpeg exited 1/); // attempt 3: a fallback, one try
+    expect(retries.snapshot().frame_processing).toEqual({ successful_without_retry: 0, successful_with_retry: 1, failed_with_retry: 0, failed_without_retry: 0 });
+    const alwaysFailing = setup(scriptedWorkers(() => failing()));
+    await expect(alwaysFailing.runner.run(alwaysFailing.call())).rejects.toThrow(/ffmpeg exited 1/);
+    expect(alwaysFailing.retries.snapshot().frame_processing).toMatchObject({ failed_with_retry: 1, successful_with_retry: 0 });
+  });
+
   it('does not let error_retry’s timeout cap the retried work: a 1.5 s retry under a 500 ms error_retry succeeds', async () => {
     const workers = scriptedWorkers((attempt, signal) => (attempt === 1 ? failing() : after(1500, signal)));
     const { circuits, runner, run, call } = setup(workers);

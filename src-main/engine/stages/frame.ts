@@ -3,6 +3,7 @@
  * scaled to cover the frame, then zoompan plays the camera move over it, one output frame per
  * input frame. Output: a lossless intermediate.
  */
+import { alphaCompositeFilter } from './alpha.ts';
 import { assertSafeFilterValue, filterNumber, type FfmpegInput, type FfmpegSpec } from '../ffmpeg-spec.ts';
 import { INTERMEDIATE_ARGS, QUALITY_PRESETS } from '../quality.ts';
 import { StageError, type FrameTask, type StageResult } from '../tasks.ts';
@@ -76,7 +77,9 @@ function keyframeSource(task: FrameTask): { input: FfmpegInput; decor: string[];
     // scale, below): far cheaper than -loop 1, which decodes and rescales it for every frame.
     // No input rate either: zoompan stamps its own frames at task.fps, and demuxers other than
     // image2 (a GIF, say) would reject -framerate.
-    return { input: { path: kf.image }, decor: [], still: true };
+    // Transparency is laid over the shot's background first: zoompan and yuv420p would drop alpha
+    // and show whatever colours the transparent pixels hold.
+    return { input: { path: kf.image }, decor: [alphaCompositeFilter(task.background)], still: true };
   }
   if (!Number.isInteger(kf.seed) || kf.seed < 0 || kf.seed > 2 ** 31 - 1) {
     throw new StageError('invalid_task', STAGE, `keyframe seed must be a whole number from 0 to ${2 ** 31 - 1}, got ${kf.seed}`);
