@@ -129,7 +129,15 @@ export async function interpolate(run: ShotRun, deps: StageDeps, inputs: string[
     frames: run.timeline.totalFrames,
     output: join(run.job.workDir, `interpolated${INTERMEDIATE_EXT}`),
   };
-  return (await deps.runner.run({ run, stage: 'interpolation', circuit, task: () => concat, whenOpen: 'fail', retries: 'policy', detail: 'concat', signal })).output;
+  try {
+    return (await deps.runner.run({ run, stage: 'interpolation', circuit, task: () => concat, whenOpen: 'fail', retries: 'policy', detail: 'concat', signal })).output;
+  } catch (error) {
+    // The chunks are made (some perhaps by a fallback because the circuit opened meanwhile): joining
+    // them is the fallback path's last step then, under error_fallback, not a reason to lose them.
+    if (!isRejection(error) || error.reason !== 'open' || error.circuit !== circuit.name) throw error;
+    const fallback = deps.circuits.getBreaker('error_fallback');
+    return (await deps.runner.run({ run, stage: 'interpolation', circuit: fallback, task: () => concat, whenOpen: 'fail', retries: 'none', detail: 'concat', signal })).output;
+  }
 }
 
 function figure(run: ShotRun, deps: StageDeps, method: string): number {

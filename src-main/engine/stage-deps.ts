@@ -15,12 +15,8 @@ export interface StageDeps {
   lanes: number;
 }
 
-/**
- * Below this many expected seconds a stage is not spread over lanes just to fill them (it is still
- * cut when its cost asks): spreading costs a join of the source, context frames, a concat and more
- * ffmpeg starts, a second or two that a shorter stage would not win back on two cores.
- */
-export const MIN_PARALLEL_SECONDS = 10;
+// The planner's rule for when a stage is worth spreading; the stages and the estimates share it.
+export { MIN_PARALLEL_SECONDS } from './chunks/planner.ts';
 
 /** A worker's stall window must lie within the task schema's bounds. */
 export const stallWindow = (ms: number) => Math.min(STALL_MS_MAX, Math.max(STALL_MS_MIN, Math.ceil(ms)));

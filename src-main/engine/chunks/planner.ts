@@ -13,6 +13,13 @@ import type { StageName } from '../tasks.ts';
 import { INTERPOLATION_CONTEXT, sourceSpan, timestampUnit, type RetimeGrid, type SourceSpan } from './chunk-geometry.ts';
 import { chunkDeadlineMs, DEFAULT_SAFETY_FACTOR, FFMPEG_START_S, megapixels, MIN_DEADLINE_MS } from './cost-model.ts';
 
+/**
+ * Below this many expected seconds a stage is not spread over lanes just to fill them (it is still
+ * cut when its cost asks): spreading costs a join of the source, context frames, a concat and more
+ * ffmpeg starts, a second or two that a shorter stage would not win back on two cores.
+ */
+export const MIN_PARALLEL_SECONDS = 10;
+
 export interface StageWork {
   stage: StageName;
   /** Throughput key's method: interpolation method, export format, 'zoompan'. */

@@ -13,7 +13,7 @@ import { buildShotTimeline } from '../shot-timeline.ts';
 import type { StageName } from '../tasks.ts';
 import { sourceFramesNeeded } from './chunk-geometry.ts';
 import type { ThroughputKey } from './cost-model.ts';
-import { type Chunk, type PlanLimits, planChunks, type StageWork } from './planner.ts';
+import { type Chunk, MIN_PARALLEL_SECONDS, type PlanLimits, planChunks, type StageWork } from './planner.ts';
 import type { FigureSource, ThroughputFigure } from './throughput-learner.ts';
 
 /** The circuit that guards each stage's chunks (the engine's own mapping). */
@@ -79,7 +79,7 @@ export function estimateShot(shot: Shot, quality: Quality, inputs: EstimateInput
     const circuit = STAGE_CIRCUITS[stage];
     const figure = inputs.figure({ stage, method: works[0]!.method, quality });
     const { timeoutMs, maxConcurrent } = inputs.circuits(circuit);
-    const limits: PlanLimits = { circuit, timeoutMs, maxConcurrent, workers: inputs.workers, secondsPerMpf: figure.secondsPerMpf };
+    const limits: PlanLimits = { circuit, timeoutMs, maxConcurrent, workers: inputs.workers, secondsPerMpf: figure.secondsPerMpf, minParallelSeconds: MIN_PARALLEL_SECONDS };
     const chunks: Chunk[] = [];
     let refusedSeconds = 0;
     for (const work of works) {
