@@ -14,6 +14,14 @@ async function expectConfig(page: Page, values: Partial<typeof SEED>): Promise<v
   for (const [field, value] of Object.entries(values)) await expect(page.getByTestId(`circuit-field-${CIRCUIT}-${field}`)).toHaveValue(value);
 }
 
+/** The drilled circuit's calls chart holds at least one timeout and draws the deadline line. */
+async function expectTimeoutsCharted(page: Page): Promise<void> {
+  const chart = page.getByTestId(`calls-chart-${CIRCUIT}`);
+  await expect(chart).toHaveAttribute('data-deadline-line', 'true', { timeout: 10_000 });
+  await expect.poll(async () => Number(await chart.getAttribute('data-timeouts')), { timeout: 10_000 }).toBeGreaterThan(0);
+  expect(Number(await chart.getAttribute('data-deadline-ms'))).toBeGreaterThan(0);
+}
+
 test.afterEach(async ({ page }) => {
   await openStudio(page);
   await showView(page, 'operator');
@@ -67,7 +75,15 @@ test('a hang drill opens the interpolation circuit; stopping it lets the probes 
   // The chip in the queue view said it; the card in the operator's view counts down to half-open.
   await showView(page, 'operator');
   await expect(page.getByTestId(`countdown-${CIRCUIT}`)).toBeVisible();
+  // Its calls chart shows the hung calls as timeouts against the deadline they ran under, and still
+  // does after a reload: the host's ring of recent calls refills it (whatever the drill's timeout is).
+  await expectTimeoutsCharted(page);
   await page.screenshot({ path: testInfo.outputPath('open.png'), fullPage: true });
+  await page.reload();
+  await openStudio(page);
+  await showView(page, 'operator');
+  await expectTimeoutsCharted(page);
+  await page.getByTestId(`calls-chart-${CIRCUIT}`).screenshot({ path: testInfo.outputPath('calls-chart.png') });
 
   // The probes after the recovery timeout must succeed to close the circuit: end the drill first,
   // and give interpolation its real deadline back (optical flow takes seconds; 1.5 s was for the hang).
