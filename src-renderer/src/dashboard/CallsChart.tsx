@@ -2,12 +2,12 @@ import { memo } from 'react';
 import { useStudio } from '../store.ts';
 import { CALL_WINDOW_S, type ChartCall, EMPTY_CALLS, callSummary } from './call-chart.ts';
 
-const W = 300;
-const H = 72;
-const LEFT = 26;
+const W = 240;
+const H = 66;
+const LEFT = 28;
 const TOP = 4;
-const BOTTOM = 10;
-const R = 2.4;
+const BOTTOM = 11;
+const R = 3;
 const Y_TICKS = [
   { ms: 10, label: '10ms' },
   { ms: 1000, label: '1s' },
@@ -80,7 +80,7 @@ export const CallsChart = memo(function CallsChart({ name }: { name: string }) {
         {unknownUntil > fromS ? (
           <g className="calls-unknown" data-testid={`calls-unknown-${name}`}>
             <rect x={LEFT} y={TOP} width={f(x(unknownUntil) - LEFT)} height={H - TOP - BOTTOM} />
-            {x(unknownUntil) - LEFT > 40 ? (
+            {x(unknownUntil) - LEFT > 50 ? (
               <text x={f((LEFT + x(unknownUntil)) / 2)} y={H / 2} textAnchor="middle">
                 not known
               </text>
