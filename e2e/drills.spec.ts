@@ -14,6 +14,14 @@ async function expectConfig(page: Page, values: Partial<typeof SEED>): Promise<v
   for (const [field, value] of Object.entries(values)) await expect(page.getByTestId(`circuit-field-${CIRCUIT}-${field}`)).toHaveValue(value);
 }
 
+/** The drilled circuit's calls chart holds at least one timeout and draws the deadline line. */
+async function expectTimeoutsCharted(page: Page): Promise<void> {
+  const chart = page.getByTestId(`calls-chart-${CIRCUIT}`);
+  await expect(chart).toHaveAttribute('data-deadline-line', 'true', { timeout: 10_000 });
+  await expect.poll(async () => Number(await chart.getAttribute('data-timeouts')), { timeout: 10_000 }).toBeGreaterThan(0);
+  expect(Number(await chart.getAttribute('data-deadline-ms'))).toBeGreaterThan(0);
+}
+
 test.afterEach(async ({ page }) => {
   await openStudio(page);
   await showView(page, 'operator');
@@ -49,7 +57,9 @@ test('a hang drill opens the interpolation circuit; stopping it lets the probes 
   await expect(page.getByTestId('circuit-card-video_export')).toBeVisible(); // the snapshot has arrived
 
   // One successful probe closes it: the demo's few interpolation calls may all be spent before half-open.
-  const drill = { timeoutMs: '4000', recoveryTimeoutMs: '3000', successThreshold: '1' };
+  // The deadline must stay above what the planner expects of the demo's smallest interpolation chunk
+  // (about 2.3 s here, or the demo is refused at enqueue), so each hung call takes that long: two of them open it.
+  const drill = { timeoutMs: '4000', failureThreshold: '2', recoveryTimeoutMs: '3000', successThreshold: '1' };
   await configure(page, drill);
   await expectConfig(page, drill);
 
@@ -63,15 +73,22 @@ test('a hang drill opens the interpolation circuit; stopping it lets the probes 
   const rows = page.locator('[data-testid^="queue-row-"]');
   await expect(rows).toHaveCount(before.size + 3);
   const drilled = (await rows.evaluateAll((trs) => trs.map((r) => r.getAttribute('data-testid')!))).filter((id) => !before.has(id)).map((id) => id.replace('queue-row-', ''));
-  await expect(card).toHaveAttribute('data-state', 'open', { timeout: 60_000 });
+  await expect(card).toHaveAttribute('data-state', 'open', { timeout: 120_000 });
   // The chip in the queue view said it; the card in the operator's view counts down to half-open.
   await showView(page, 'operator');
   await expect(page.getByTestId(`countdown-${CIRCUIT}`)).toBeVisible();
+  // Its calls chart shows the hung calls as timeouts against the deadline they ran under, and still
+  // does after a reload: the host's ring of recent calls refills it (whatever the drill's timeout is).
+  await expectTimeoutsCharted(page);
   await page.screenshot({ path: testInfo.outputPath('open.png'), fullPage: true });
+  await page.reload();
+  await openStudio(page);
+  await showView(page, 'operator');
+  await expectTimeoutsCharted(page);
+  await page.getByTestId(`calls-chart-${CIRCUIT}`).screenshot({ path: testInfo.outputPath('calls-chart.png') });
 
   // The probes after the recovery timeout must succeed to close the circuit: end the drill first,
-  // and give interpolation its real deadline back (optical flow takes seconds; 4 s was for the hang. A shorter drill timeout is refused at enqueue:
-  // the demo's smallest optical-flow chunk is expected to take about 2.3 s here).
+  // and give interpolation its real deadline back (optical flow takes seconds; 4 s was for the hang).
   await page.getByTestId('drills-off').click();
   await expect(page.getByTestId('drill-banner')).toHaveCount(0);
   await configure(page, { timeoutMs: SEED.timeoutMs });

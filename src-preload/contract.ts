@@ -14,6 +14,7 @@ import type { ShotEstimate } from '../src-main/engine/chunks/shot-estimate.ts';
 import type { ThroughputFigure } from '../src-main/engine/chunks/throughput-learner.ts';
 import { STAGES } from '../src-main/engine/tasks.ts';
 import type { BadgedJob, JobDetail } from '../src-main/host/job-view.ts';
+import type { CircuitAnalysis } from '../src-main/host/analysis.ts';
 import type { AuditEntry, CircuitHistoryEntry } from '../src-main/queue/journal-entries.ts';
 import type { QueueErrorCode } from '../src-main/queue/queue-error.ts';
 
@@ -34,6 +35,7 @@ export { formatEstimate } from '../src-main/engine/chunks/shot-estimate.ts';
 export { JOB_STATUSES, type JobStatus } from '../src-main/queue/job.ts';
 /** A job as the window gets it: the queue's job with the host's degradation badge. */
 export type Job = BadgedJob;
+export type { CircuitAnalysis } from '../src-main/host/analysis.ts';
 export type { JobDegradation, JobDetail, JobMedia, ShotSummary } from '../src-main/host/job-view.ts';
 
 // ── commands ───────────────────────────────────────────────────────────────
@@ -61,6 +63,7 @@ export const COMMAND_TYPES = [
   'jobDetail',
   'estimate',
   'pinThroughput',
+  'analysis',
 ] as const;
 
 /** Which shots of which project: the built-in demo, a project file on the host, or an inline project (generated keyframes only). */
@@ -122,6 +125,8 @@ export const CommandSchema = z.discriminatedUnion(
     z.object({ type: z.literal('snapshot') }).strict(),
     /** Answers with a JobDetail. */
     z.object({ type: z.literal('jobDetail'), jobId }).strict(),
+    /** Circuit behaviour over the last `days` UTC days from the stored history; answers with a CircuitAnalysis. */
+    z.object({ type: z.literal('analysis'), days: z.number({ error: 'days must be a whole number from 1 to 90' }).int('days must be a whole number from 1 to 90').min(1, 'days must be at least 1').max(90, 'days must be at most 90') }).strict(),
   ],
   { error: (issue): string | undefined => (issue.code === 'invalid_union' ? `unknown command type; known: ${COMMAND_TYPES.join(', ')}` : undefined) },
 );
@@ -153,6 +158,7 @@ export interface CommandResults {
   jobDetail: JobDetail;
   estimate: ShotEstimate[];
   pinThroughput: ThroughputFigureView;
+  analysis: CircuitAnalysis;
 }
 
 /** A throughput figure now in force, with its key: what pinThroughput answers. */

@@ -14,6 +14,8 @@ import { AssetStore } from './asset-store.ts';
 import { CommandError } from './command-reply.ts';
 import type { DegradationBook } from './degradations.ts';
 import { jobDetail } from './job-detail.ts';
+import { circuitAnalysis } from './analysis.ts';
+import type { AnalysisQueries } from '../queue/analysis-queries.ts';
 import { rendersDir } from './job-runner.ts';
 import type { QueueControls } from './queue-controls.ts';
 import type { JobScheduler } from './job-scheduler.ts';
@@ -40,6 +42,8 @@ export interface StudioParts {
   throughput: ThroughputLearner;
   /** Worker processes: the lanes chunks spread over. */
   workers: number;
+  /** Aggregates over the stored history, for the analysis command. */
+  analysis: AnalysisQueries;
 }
 
 export interface CommandContext extends StudioParts {
@@ -118,6 +122,7 @@ const COMMAND_HANDLERS: CommandHandlers = {
     return rules;
   },
   snapshot: (_command, ctx) => ctx.snapshot(),
+  analysis: ({ days }, ctx) => circuitAnalysis(ctx.analysis, days),
   jobDetail: ({ jobId }, ctx) => {
     const job = ctx.queue.get(jobId);
     if (!job) throw noSuchJob(jobId);

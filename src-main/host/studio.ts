@@ -21,6 +21,7 @@ import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
 import { openDatabase } from '../queue/database.ts';
 import { Journal } from '../queue/journal.ts';
 import { RenderQueue } from '../queue/render-queue.ts';
+import { AnalysisQueries } from '../queue/analysis-queries.ts';
 import { ThroughputStore } from '../queue/throughput-store.ts';
 import { type Audit, auditTo } from './audit.ts';
 import { type StudioParts, runCommand } from './command-handlers.ts';
@@ -155,6 +156,7 @@ export class Studio {
       dataDir: options.dataDir,
       demoProjectPath: options.demoProjectPath,
       snapshot: () => this.snapshot(),
+      analysis: new AnalysisQueries(db),
       changed,
       publish,
       audit: this.audit,

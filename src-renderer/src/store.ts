@@ -11,6 +11,7 @@ import { type CallRates, type CallTotals, SPARK_POINTS, appendCapped, ratesBetwe
 import { RESOURCE_POINTS, type ResourcePoint, resourcePoint } from './dashboard/resources.ts';
 import { type HistoryWindow, appendHistory, historyFromSnapshot, pruneHistory } from './dashboard/state-bands.ts';
 import { eventsFromHistory, mergeEvents } from './dashboard/event-history.ts';
+import { type CircuitCalls, withRecentCalls, withRejections } from './dashboard/call-chart.ts';
 import type { ConnectionState } from './transport.ts';
 
 const MAX_LOG = 300;
@@ -37,6 +38,10 @@ export interface StudioState {
   callRates: Record<string, CallRates[]>;
   /** Per circuit, the counters at the last sample: what the next rates are the delta from. */
   callTotals: Record<string, CallTotals>;
+  /** Per circuit, the calls of the last 15 minutes and the rejections: the calls charts' data. */
+  calls: Record<string, CircuitCalls>;
+  /** Epoch ms the host started (from the snapshot): the charts know nothing before it; null if not said. */
+  hostStartedAt: number | null;
   /** The host's latest resource sample, and the last few minutes of them as chart points. */
   resources: ResourceSampleView | null;
   resourceSeries: ResourcePoint[];
@@ -68,6 +73,8 @@ export const useStudio = create<StudioState>((set) => ({
   history: { entries: [], completeSince: -Infinity },
   callRates: {},
   callTotals: {},
+  calls: {},
+  hostStartedAt: null,
   resources: null,
   resourceSeries: [],
   clockOffsetMs: 0,
@@ -87,7 +94,7 @@ export const useStudio = create<StudioState>((set) => ({
   setError: (lastError) => set({ lastError }),
 }));
 
-type Data = Pick<StudioState, 'circuits' | 'jobs' | 'queue' | 'log' | 'audit' | 'chaos' | 'history' | 'resources' | 'resourceSeries' | 'clockOffsetMs'>;
+type Data = Pick<StudioState, 'circuits' | 'jobs' | 'queue' | 'log' | 'audit' | 'chaos' | 'history' | 'resources' | 'resourceSeries' | 'clockOffsetMs' | 'calls' | 'hostStartedAt'>;
 
 /** The store after one batch; exported for tests. Only the slices the batch touches get new references. */
 export function applyBatchTo(state: Data, batch: EventBatch, now: number): Partial<Data> {
@@ -113,7 +120,15 @@ export function applyBatchTo(state: Data, batch: EventBatch, now: number): Parti
   const sample = batch.resources ?? snapshot?.resources ?? undefined;
   const lastPoint = state.resourceSeries[state.resourceSeries.length - 1];
   const newSample = sample && (!lastPoint || sample.at > lastPoint.at) ? sample : undefined;
+  const changed = snapshot ? Object.values(snapshot.circuits).concat(Object.values(batch.circuits)) : Object.values(batch.circuits);
+  let calls = state.calls;
+  for (const stats of changed) {
+    const merged = withRecentCalls(calls[stats.name], stats, hostNow / 1000);
+    if (merged !== calls[stats.name]) calls = { ...calls, [stats.name]: merged };
+  }
   return {
+    calls,
+    hostStartedAt: snapshot ? (snapshot.hostStartedAt ?? null) : state.hostStartedAt,
     chaos: lastChaos ? chaosRulesOf(lastChaos) : base.chaos,
     circuits: Object.keys(batch.circuits).length ? { ...base.circuits, ...batch.circuits } : base.circuits,
     jobs,
@@ -129,16 +144,22 @@ export function applyBatchTo(state: Data, batch: EventBatch, now: number): Parti
 }
 
 /** One 1 s sample: each circuit's call rates since the last one, and the timeline's window moved on. */
-export function sampleAt(state: Pick<StudioState, 'circuits' | 'callRates' | 'callTotals' | 'history' | 'clockOffsetMs'>, now: number) {
+export function sampleAt(state: Pick<StudioState, 'circuits' | 'callRates' | 'callTotals' | 'calls' | 'history' | 'clockOffsetMs'>, now: number) {
   const callRates: Record<string, CallRates[]> = {};
   const callTotals: Record<string, CallTotals> = {};
+  const calls: Record<string, CircuitCalls> = {};
+  const hostNowS = (now + state.clockOffsetMs) / 1000;
   for (const [name, stats] of Object.entries(state.circuits)) {
     const totals = totalsOf(stats, now);
     const rates = ratesBetween(state.callTotals[name], totals);
     callRates[name] = rates ? appendCapped(state.callRates[name] ?? [], [rates], SPARK_POINTS) : (state.callRates[name] ?? []);
     callTotals[name] = totals;
+    // Rejected calls never reach the host's ring of calls: marked on the time axis from the counter.
+    const before = state.callTotals[name];
+    const rejected = before && totals.rejections >= before.rejections ? totals.rejections - before.rejections : 0;
+    calls[name] = withRejections(state.calls[name], rejected, hostNowS);
   }
-  return { callRates, callTotals, history: pruneHistory(state.history, now + state.clockOffsetMs), tick: now };
+  return { callRates, callTotals, calls, history: pruneHistory(state.history, now + state.clockOffsetMs), tick: now };
 }
 
 /** The rules a set_chaos audit entry switched to; its detail is untyped JSON, so keep only well-formed rules. */

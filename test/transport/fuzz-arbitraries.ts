@@ -211,6 +211,7 @@ function validCommands(ctx: FuzzContext): Partial<Record<CommandType, fc.Arbitra
       }),
     }),
     snapshot: fc.constant({ type: 'snapshot' }),
+    analysis: fc.record({ type: fc.constant('analysis'), days: fc.integer({ min: 1, max: 90 }) }),
   };
 }
 

@@ -3,6 +3,7 @@ import type { CircuitStats } from '../../../src-preload/contract.ts';
 import { Gauge, type Tone } from './Gauge.tsx';
 import { headroomReading, type Reading, slowCallsReading } from './headroom.ts';
 import { Sparkline } from './Sparkline.tsx';
+import { CallsChart } from './CallsChart.tsx';
 import { useStudio } from '../store.ts';
 
 /** Each state has a word and a symbol, so it never depends on colour alone. */
@@ -106,6 +107,7 @@ export function CircuitCard({ stats: c }: { stats: CircuitStats }) {
         </p>
       ) : null}
       <Sparkline name={c.name} />
+      <CallsChart name={c.name} />
       <p className="latency">
         <span className="muted">latency</span>{' '}
         {s.latency_ms.p50 === null ? 'no completed calls in the last minute' : `p50 ${fmt(s.latency_ms.p50)} · p95 ${fmt(s.latency_ms.p95)} · p99 ${fmt(s.latency_ms.p99)}`}

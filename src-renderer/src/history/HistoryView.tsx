@@ -4,6 +4,7 @@ import { ColumnHeads } from '../ColumnHeads.tsx';
 import { useStudio } from '../store.ts';
 import { dateTime } from '../format.ts';
 import { describeAudit } from './audit.ts';
+import { AnalysisPanel } from './AnalysisPanel.tsx';
 
 const FINISHED: ReadonlySet<Job['status']> = new Set(['done', 'failed', 'canceled']);
 const STATUS_ICON: Partial<Record<Job['status'], string>> = { done: '✔', failed: '✖', canceled: '⊘' };
@@ -39,6 +40,7 @@ export function HistoryView() {
     .sort((a, b) => (b.finishedAt ?? b.updatedAt) - (a.finishedAt ?? a.updatedAt));
   return (
     <div className="history">
+      <AnalysisPanel />
       <section className="panel" aria-labelledby="audit-title" data-testid="audit-log">
         <h2 id="audit-title">Audit log</h2>
         <p className="hint">Every stop, reset, resume, circuit change and drill, as the host recorded it (newest {audit.length}).</p>
