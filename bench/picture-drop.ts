@@ -14,12 +14,15 @@
  * before the drop event to the thumbnail <img>'s load event with naturalWidth > 0.
  *
  * Where the time goes: "to request" (drop handler, FormData) and "answer → thumbnail" (React render,
- * GET of the thumbnail, decode) from the page's resource timing; inside the POST, "server keep"
- * (ffprobe, sha256, thumbnail: AssetStore.keep, timed in this process) and the rest, "upload"
- * (sending the bytes, busboy streaming them to disk).
+ * GET of the thumbnail, decode) from the page's resource timing; inside the POST, timed in this
+ * process, "host receiving" (from the request at the host's HTTP server to the picture on disk),
+ * "server keep" (ffprobe, sha256, thumbnail: AssetStore.keep) and the rest, "browser sending"
+ * (before the request reached the host: Chromium reading the file and starting the request).
  */
 import { execFileSync } from 'node:child_process';
+import { subscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -62,19 +65,30 @@ function withComment(png: Buffer, comment: string): Buffer {
   return Buffer.concat([png.subarray(0, ihdrEnd), chunk, png.subarray(ihdrEnd)]);
 }
 
-/** Host-side timing of each AssetStore.keep, for the rest of this process (the route makes a fresh store per request, so the prototype). */
-function timeKeeps(): number[] {
+/**
+ * Host-side timing, for the rest of this process (the route makes a fresh store per request, so the
+ * prototype): from the upload's request reaching the host's HTTP server (its diagnostics channel) to
+ * keep called (the part streamed to disk), and keep itself.
+ */
+function timeStore(): { receives: number[]; keeps: number[] } {
+  const receives: number[] = [];
   const keeps: number[] = [];
-  const keep = AssetStore.prototype.keep;
+  let requestStart = NaN;
+  subscribe('http.server.request.start', (message) => {
+    const { request } = message as { request: IncomingMessage };
+    if (request.method === 'POST' && request.url?.startsWith('/api/assets')) requestStart = performance.now();
+  });
+  const { keep } = AssetStore.prototype;
   AssetStore.prototype.keep = async function (this: AssetStore, ...args: Parameters<typeof keep>) {
     const start = performance.now();
+    receives.push(start - requestStart);
     try {
       return await keep.apply(this, args);
     } finally {
       keeps.push(performance.now() - start);
     }
   };
-  return keeps;
+  return { receives, keeps };
 }
 
 interface Drop {
@@ -83,10 +97,13 @@ interface Drop {
   request: number;
   toThumbnail: number;
   keep: number;
+  receive: number;
+  /** The POST's time before the request reached the host: the browser reading the file and sending. */
+  sending: number;
 }
 
 /** Drops the picture at `url` (fetched into a File before the clock starts) and waits for its thumbnail. */
-async function dropOnce(page: Page, url: string, name: string): Promise<Omit<Drop, 'keep'>> {
+async function dropOnce(page: Page, url: string, name: string): Promise<Omit<Drop, 'keep' | 'receive' | 'sending'>> {
   const timing = await page.evaluate(
     async ({ url, name }) => {
       const blob = await (await fetch(url)).blob();
@@ -136,7 +153,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'storycore-bench-pictures-'));
   const big = mandelbrotPng(work, BIG);
   const small = mandelbrotPng(work, SMALL);
-  const keeps = timeKeeps();
+  const { receives, keeps } = timeStore();
   const studio = await Studio.open({ dataDir: join(work, 'data'), demoProjectPath: demoProjectPath(), workers: 1 });
   const server = await startServer({ studio, token: generateToken(), rendererDir: renderer, port: 0 });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -161,10 +178,11 @@ async function main(): Promise<void> {
       const drop = await dropOnce(page, `${PICTURE_ROUTE}${name}`, name);
       bodies.delete(name);
       if (kind === 'warm') continue;
-      const result = { ...drop, keep: keeps[kept] ?? NaN };
+      const [keep, receive] = [keeps[kept] ?? NaN, receives[kept] ?? NaN];
+      const result = { ...drop, keep, receive, sending: drop.request - keep - receive };
       runs[kind].push(result);
       console.log(
-        `${kind.padEnd(5)} drop → thumbnail ${fmt(result.total).padStart(5)} ms   (to request ${fmt(result.toRequest)}, upload ${fmt(result.request - result.keep)}, ` +
+        `${kind.padEnd(5)} drop → thumbnail ${fmt(result.total).padStart(5)} ms   (to request ${fmt(result.toRequest)}, browser sending ${fmt(result.sending)}, host receiving ${fmt(result.receive)}, ` +
           `server keep ${fmt(result.keep)}, answer → thumbnail ${fmt(result.toThumbnail)})`,
       );
     }
@@ -180,7 +198,7 @@ async function main(): Promise<void> {
   const p95 = (kind: 'big' | 'small') => percentile(runs[kind].map((d) => d.total), 0.95);
   console.log(`\nLoad average ${loadavg()[0]!.toFixed(1)} at the end.`);
   console.log(`${''.padEnd(24)} ${'12 MP'.padStart(8)} ${'peer'.padStart(8)}`);
-  for (const [label, key] of [['to request ms (med)', 'toRequest'], ['POST ms (med)', 'request'], ['  of it server keep ms', 'keep'], ['answer → thumbnail ms', 'toThumbnail'], ['drop → thumbnail ms', 'total']] as const) {
+  for (const [label, key] of [['to request ms (med)', 'toRequest'], ['POST ms (med)', 'request'], ['  browser sending ms', 'sending'], ['  host receiving ms', 'receive'], ['  server keep ms', 'keep'], ['answer → thumbnail ms', 'toThumbnail'], ['drop → thumbnail ms', 'total']] as const) {
     console.log(`${label.padEnd(24)} ${fmt(med('big', key)).padStart(8)} ${fmt(med('small', key)).padStart(8)}`);
   }
   console.log(`${'drop → thumbnail p95 ms'.padEnd(24)} ${fmt(p95('big')).padStart(8)} ${fmt(p95('small')).padStart(8)}`);
