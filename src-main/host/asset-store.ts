@@ -57,21 +57,42 @@ export class AssetStore {
    * not a picture or is already there. `name` is what the file was called where it came from.
    */
   async keep(received: string, name: string): Promise<StoredAsset | { problem: string }> {
+    // ffprobe decodes the whole picture to check it, and the thumbnail decodes it again: on a
+    // 12-megapixel PNG that is 150 and 270 ms, one after the other; so the opaque thumbnail is drafted
+    // next to the check and the hash, and kept when the check agrees (almost every picture is
+    // opaque; a transparent one is drawn again over the background). A refused file stops it.
+    const draft = `${received}.thumb.jpg`;
+    const stopDraft = new AbortController();
+    const drafted = makeThumbnail(received, draft, { signal: stopDraft.signal }).then(
+      () => true,
+      () => false,
+    );
     try {
-      const info = await inspectImage(received);
+      const [info, id] = await Promise.all([
+        inspectImage(received).then((checked) => {
+          if ('problem' in checked) stopDraft.abort();
+          return checked;
+        }),
+        sha256Of(received),
+      ]);
       if ('problem' in info) return { problem: `${name} ${info.problem}` };
-      const id = await sha256Of(received);
       const fileName = `${id}.${IMAGE_EXTENSIONS[info.format]}`;
       const file = join(this.dir, fileName);
+      const opaqueDrafted = await drafted;
       const already = await stat(file).catch(() => undefined);
       if (already?.isFile()) await rm(received, { force: true });
       else await rename(received, file);
-      if (!(await this.thumbnailOf(id))) await makeThumbnail(file, this.thumbnailPath(id), { transparent: info.hasAlpha });
+      if (!(await this.thumbnailOf(id))) {
+        if (opaqueDrafted && !info.hasAlpha) await rename(draft, this.thumbnailPath(id));
+        else await makeThumbnail(file, this.thumbnailPath(id), { transparent: info.hasAlpha });
+      }
       const record: AssetRecord = { ...info, fileName };
       await writeFile(join(this.dir, `${id}.json`), JSON.stringify(record));
       return { ...record, id, name, file };
     } finally {
-      await rm(received, { force: true });
+      stopDraft.abort();
+      await drafted;
+      await Promise.all([rm(received, { force: true }), rm(draft, { force: true })]);
     }
   }
 
@@ -127,13 +148,13 @@ function sha256Of(file: string): Promise<string> {
 /**
  * A small JPEG of a picture or of a video's frame at `seekSeconds`, `THUMBNAIL_WIDTH` wide.
  */
-export async function makeThumbnail(source: string, target: string, options: { seekSeconds?: number; transparent?: boolean } = {}): Promise<void> {
+export async function makeThumbnail(source: string, target: string, options: { seekSeconds?: number; transparent?: boolean; signal?: AbortSignal } = {}): Promise<void> {
   const seek = options.seekSeconds ? ['-ss', options.seekSeconds.toFixed(3)] : [];
   // A transparent picture is shown as it will render: over the default black background.
   const filter = `${options.transparent ? `${alphaCompositeFilter()},` : ''}scale=${THUMBNAIL_WIDTH}:-2:flags=bicubic,format=yuvj420p`;
   const args = ['-v', 'error', '-y', ...seek, '-i', `file:${source}`, '-frames:v', '1', '-vf', filter, '-f', 'mjpeg', `file:${target}.part`];
   const code = await new Promise<number | string>((resolve) => {
-    const child = spawn(resolveFfmpeg().ffmpeg, args, { stdio: 'ignore', windowsHide: true });
+    const child = spawn(resolveFfmpeg().ffmpeg, args, { stdio: 'ignore', windowsHide: true, signal: options.signal, killSignal: 'SIGKILL' });
     child.on('error', (e) => resolve(e.message));
     child.on('close', (c, sig) => resolve(c ?? sig ?? -1));
   });
