@@ -1,6 +1,7 @@
 /**
- * One circuit's state machine: admission, outcomes, transitions. What it counts for reports is in
- * tally.ts (slow calls and deadline headroom: recent.ts); its in-flight calls' deadlines, inflight.ts.
+ * One circuit: its calls and their outcomes. The states and the rules between them are in
+ * state-machine.ts; what it counts for reports, tally.ts (slow calls and deadline headroom:
+ * recent.ts); its in-flight calls' deadlines, inflight.ts.
  */
 import { Call } from './call.ts';
 import { type CircuitBreakerConfig, normalizeConfig, parsePatch, snapshotEquals } from './config.ts';
@@ -8,7 +9,8 @@ import { TypedEmitter } from './emitter.ts';
 import { CircuitBreakerError, CircuitTimeoutError, EmergencyStopError } from './errors.ts';
 import { InflightCalls } from './inflight.ts';
 import { callTimeoutMs, expectedMsOf } from './recent.ts';
-import { defaultScheduler, type ScheduledTask, type Scheduler } from './scheduler.ts';
+import { defaultScheduler, type Scheduler } from './scheduler.ts';
+import { CircuitStateMachine } from './state-machine.ts';
 import { CallTally } from './tally.ts';
 import type { BreakerEvents, CallContext, CircuitEvent, CircuitState, CircuitStats, ConfigSnapshot, ExecuteOptions, Operation, RejectionReason } from './types.ts';
 
@@ -40,23 +42,11 @@ export class CircuitBreaker {
   private readonly emitter = new TypedEmitter<BreakerEvents>();
   private sink: ((event: CircuitEvent) => void) | undefined;
 
-  private current: CircuitState = 'closed';
-  /** Bumped on every state change: results of calls begun earlier do not count in the new state. */
-  private generation = 0;
-  private consecutiveFailures = 0;
-  private consecutiveSuccesses = 0;
-  private stateChanges = 0;
-
+  private readonly machine: CircuitStateMachine;
   private readonly inflight: InflightCalls;
   /** Slots held: running calls, including aborted ones that have not ended and are not yet abandoned. */
   private running = 0;
-  /** Probes of the current half-open generation still holding a slot. */
-  private probes = 0;
   private readonly tally: CallTally;
-
-  private openedAtWall: number | null = null;
-  private openedAtMono = 0;
-  private recoveryTask: ScheduledTask | undefined;
   /** Calls made with outcome 'recorded_later': their timed part's duration once it succeeded, NaN before. */
   private readonly owed = new WeakMap<Call, number>();
 
@@ -70,6 +60,14 @@ export class CircuitBreaker {
     this.isFailure = isFailure ?? everyErrorCounts;
     this.scheduler = options.scheduler ?? defaultScheduler();
     this.tally = new CallTally(options.windowMs ?? 60_000);
+    this.machine = new CircuitStateMachine(name, {
+      scheduler: this.scheduler,
+      config: () => this.cfg,
+      changed: (change) => this.emit('state_change', change),
+      stale: () => {
+        this.tally.stale++;
+      },
+    });
     this.inflight = new InflightCalls(this.scheduler, {
       abandonAfterMs: () => this.cfg.abandonAfterMs,
       timedOut: (call, now) => this.timeOut(call, now),
@@ -81,7 +79,7 @@ export class CircuitBreaker {
   }
 
   get state(): CircuitState {
-    return this.current;
+    return this.machine.state;
   }
 
   get config(): Readonly<ConfigSnapshot> {
@@ -108,7 +106,7 @@ export class CircuitBreaker {
   execute<T>(op: Operation<T>, options?: BreakerExecuteOptions): Promise<T> {
     this.tally.total++;
     const now = this.scheduler.now();
-    const rejection = this.admission(now, true);
+    const rejection = this.machine.admission(now, true, this.running);
     if (rejection) return Promise.reject(this.reject(rejection, now));
     if (options?.signal?.aborted) {
       this.tally.canceled++;
@@ -116,9 +114,9 @@ export class CircuitBreaker {
     }
 
     const timeoutMs = callTimeoutMs(this.cfg.timeoutMs, options?.timeoutMs);
-    const call = new Call(this.generation, now, timeoutMs, expectedMsOf(options?.expectedMs), this.current === 'half_open');
+    const call = new Call(this.machine.generation, now, timeoutMs, expectedMsOf(options?.expectedMs), this.machine.state === 'half_open');
     this.running++;
-    if (call.probe) this.probes++;
+    if (call.probe) this.machine.probes++;
     this.inflight.add(call, options?.signal);
     if (options?.outcome === 'recorded_later') this.owed.set(call, Number.NaN);
 
@@ -145,19 +143,18 @@ export class CircuitBreaker {
 
   /** Emergency stop for this circuit: latched until forceClose. `abort` also aborts running calls. */
   forceOpen(reason = 'forced open', options: { abort?: boolean } = {}): void {
-    this.transition('forced_open', reason);
+    this.machine.transition('forced_open', reason);
     if (options.abort) this.inflight.cancelAll(() => new EmergencyStopError(this.name, reason));
   }
 
   /** Re-arm: closed, with the current streak cleared. Running work is not touched. */
   forceClose(reason = 'reset'): void {
-    this.transition('closed', reason);
-    this.consecutiveFailures = this.consecutiveSuccesses = 0;
+    this.machine.reset(reason);
   }
 
   /** Stops counting toward opening; timeouts and the concurrency limit still hold. forceClose re-enables. */
   disable(reason = 'disabled'): void {
-    this.transition('disabled', reason);
+    this.machine.transition('disabled', reason);
   }
 
   /** Changes the config live. Validated; emits config_change. Returns the config before and after. */
@@ -167,22 +164,23 @@ export class CircuitBreaker {
     const { isFailure: _ignored, ...to } = normalizeConfig(this.name, { ...from, ...valid });
     if (snapshotEquals(from, to)) return { from, to };
     this.cfg = to;
-    if (this.current === 'open' && to.recoveryTimeoutMs !== from.recoveryTimeoutMs) this.scheduleRecovery();
+    if (to.recoveryTimeoutMs !== from.recoveryTimeoutMs) this.machine.recoveryChanged();
     this.emit('config_change', { circuit: this.name, from, to, at: this.scheduler.wallNow() });
     return { from, to };
   }
 
   stats(): CircuitStats {
+    const m = this.machine;
     const machine = {
       name: this.name,
-      state: this.current,
+      state: m.state,
       config: this.cfg,
-      consecutiveFailures: this.consecutiveFailures,
-      consecutiveSuccesses: this.consecutiveSuccesses,
-      stateChanges: this.stateChanges,
+      consecutiveFailures: m.consecutiveFailures,
+      consecutiveSuccesses: m.consecutiveSuccesses,
+      stateChanges: m.stateChanges,
       running: this.running,
-      openedAtWall: this.openedAtWall,
-      openedAtMono: this.openedAtMono,
+      openedAtWall: m.openedAtWall,
+      openedAtMono: m.openedAtMono,
     };
     return this.tally.report(machine, this.scheduler.now(), this.scheduler.wallNow());
   }
@@ -192,7 +190,7 @@ export class CircuitBreaker {
    * not move. For callers that queue for a slot, so that their waiting does not show as rejections.
    */
   peekAdmission(): RejectionReason | null {
-    return this.admission(this.scheduler.now(), false);
+    return this.machine.admission(this.scheduler.now(), false, this.running);
   }
 
   /**
@@ -219,34 +217,15 @@ export class CircuitBreaker {
     } else if (ok) {
       this.tally.success(now, durationMs);
       if (this.wants('success')) this.emit('success', { circuit: this.name, durationMs, at: this.scheduler.wallNow() });
-      this.countSuccess(call);
+      this.machine.success(call.generation);
     } else {
       this.tally.failure(now, durationMs);
       if (this.wants('failure')) this.emit('failure', { circuit: this.name, error, durationMs, timedOut: false, at: this.scheduler.wallNow() });
-      this.countFailure(call, 'failure');
+      this.machine.failure(call.generation, 'failure');
     }
   }
 
   // ── admission ────────────────────────────────────────────────────────────
-
-  /** What a call made now meets. `admitting`: an open circuit past its recovery time moves to half_open. */
-  private admission(now: number, admitting: boolean): RejectionReason | null {
-    const full = this.running >= this.cfg.maxConcurrent ? 'concurrency_limit' : null;
-    switch (this.current) {
-      case 'forced_open':
-        return 'forced_open';
-      case 'open':
-        // The scheduler moves us on at the recovery time; this covers a timer that runs late.
-        if (now < this.openedAtMono + this.cfg.recoveryTimeoutMs) return 'open';
-        if (!admitting) return full;
-        this.transition('half_open', 'recovery timeout elapsed');
-        return this.admission(now, true);
-      case 'half_open':
-        return this.probes >= this.cfg.halfOpenMaxProbes ? 'half_open_full' : full;
-      default:
-        return full;
-    }
-  }
 
   private reject(reason: RejectionReason, now: number): CircuitBreakerError {
     this.tally.rejection(now);
@@ -295,20 +274,7 @@ export class CircuitBreaker {
     const slowPast = this.tally.ended(now, call, this.cfg, 'ok');
     if (this.wants('success')) this.emit('success', { circuit: this.name, durationMs, at: this.scheduler.wallNow() });
     if (slowPast !== null) this.emitSlow(call, durationMs, slowPast);
-    this.countSuccess(call);
-  }
-
-  /** A success in the streaks: stale when the call began in an earlier state. */
-  private countSuccess(call: Call): void {
-    if (call.generation !== this.generation) {
-      this.tally.stale++;
-      return;
-    }
-    this.consecutiveFailures = 0;
-    this.consecutiveSuccesses++;
-    if (this.current === 'half_open' && this.consecutiveSuccesses >= this.cfg.successThreshold) {
-      this.transition('closed', `${this.consecutiveSuccesses} successful probe(s)`);
-    }
+    this.machine.success(call.generation);
   }
 
   private recordFailure(call: Call, durationMs: number, error: unknown, timedOut: boolean, now: number): void {
@@ -316,20 +282,7 @@ export class CircuitBreaker {
     const slowPast = this.tally.ended(now, call, this.cfg, timedOut ? 'timeout' : 'failed');
     if (this.wants('failure')) this.emit('failure', { circuit: this.name, error, durationMs, timedOut, at: this.scheduler.wallNow() });
     if (slowPast !== null) this.emitSlow(call, durationMs, slowPast);
-    this.countFailure(call, timedOut ? 'timeout' : 'failure');
-  }
-
-  private countFailure(call: Call, what: 'timeout' | 'failure'): void {
-    if (call.generation !== this.generation) {
-      this.tally.stale++;
-      return;
-    }
-    this.consecutiveSuccesses = 0;
-    this.consecutiveFailures++;
-    if (this.current === 'half_open') this.transition('open', `probe ${what}`);
-    else if (this.current === 'closed' && this.consecutiveFailures >= this.cfg.failureThreshold) {
-      this.transition('open', `${this.consecutiveFailures} consecutive failures (last: ${what})`);
-    }
+    this.machine.failure(call.generation, timedOut ? 'timeout' : 'failure');
   }
 
   /** A slow call is reported besides its success or failure, never instead of it. */
@@ -340,7 +293,7 @@ export class CircuitBreaker {
 
   private release(call: Call): void {
     this.running--;
-    if (call.probe && call.generation === this.generation) this.probes--;
+    if (call.probe && call.generation === this.machine.generation) this.machine.probes--;
   }
 
   // ── what the in-flight list reports ──────────────────────────────────────
@@ -362,40 +315,6 @@ export class CircuitBreaker {
     if (this.wants('abandoned')) {
       this.emit('abandoned', { circuit: this.name, abandonAfterMs: now - call.abortedAt, at: this.scheduler.wallNow() });
     }
-  }
-
-  // ── state machine ────────────────────────────────────────────────────────
-
-  private transition(to: CircuitState, reason: string): void {
-    const from = this.current;
-    if (from === to) return;
-    this.current = to;
-    this.generation++;
-    this.stateChanges++;
-    this.probes = 0;
-    this.consecutiveSuccesses = 0;
-    if (to !== 'open' && to !== 'forced_open') this.consecutiveFailures = 0;
-    this.recoveryTask?.cancel();
-    this.recoveryTask = undefined;
-    const at = this.scheduler.wallNow();
-    if (to === 'open') {
-      this.openedAtWall = at;
-      this.openedAtMono = this.scheduler.now();
-      this.scheduleRecovery();
-    } else if (to === 'forced_open') {
-      this.openedAtWall = from === 'open' ? this.openedAtWall : at;
-    } else if (to !== 'half_open') {
-      this.openedAtWall = null;
-    }
-    this.emit('state_change', { circuit: this.name, from, to, reason, at });
-  }
-
-  private scheduleRecovery(): void {
-    this.recoveryTask?.cancel();
-    const generation = this.generation;
-    this.recoveryTask = this.scheduler.schedule(this.openedAtMono + this.cfg.recoveryTimeoutMs, () => {
-      if (this.generation === generation && this.current === 'open') this.transition('half_open', 'recovery timeout elapsed');
-    });
   }
 
   private wants(type: keyof BreakerEvents): boolean {
