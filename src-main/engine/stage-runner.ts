@@ -156,7 +156,10 @@ export class StageRunner {
           { signal, timeoutMs: call.deadlineMs, expectedMs: call.expectedMs },
         );
         const elapsedMs = Math.round(performance.now() - startedMono);
-        run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs, outcome: 'ok', chaos: task.chaos?.mode, ffmpegLog: result.ffmpegLog });
+        // The breaker counts the same slow call; the trace keeps it with the job, for the analysis over days.
+        const slow = call.expectedMs !== undefined && elapsedMs > call.expectedMs * breaker.config.slowCallFactor;
+        const expected = call.expectedMs === undefined ? {} : { expectedMs: Math.round(call.expectedMs), ...(slow ? { slow } : {}) };
+        run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs, outcome: 'ok', ...expected, chaos: task.chaos?.mode, ffmpegLog: result.ffmpegLog });
         run.emit({ type: 'stage_finished', shotId: run.shot.id, stage, circuit: breaker.name, attempt, elapsedMs, detail, ...chaosField(task) });
         run.progress(stage, task, 100);
         return result;

@@ -15,6 +15,10 @@ export interface AttemptRecord {
   startedAt: number;
   elapsedMs: number;
   outcome: 'ok' | 'failed';
+  /** What the attempt was expected to take (its chunk's cost), when that was reckoned. */
+  expectedMs?: number;
+  /** It ended ok but slower than expected × the circuit's slowCallFactor: counted slow, not failed. */
+  slow?: boolean;
   error?: string;
   chaos?: string;
   /** The log tail of each ffmpeg run of the attempt; absent when the worker reported none (it crashed). */
@@ -83,6 +87,8 @@ export const PipelineTraceSchema = z.object({
       startedAt: z.number(),
       elapsedMs: z.number(),
       outcome: z.enum(['ok', 'failed']),
+      expectedMs: z.number().optional(),
+      slow: z.boolean().optional(),
       error: z.string().optional(),
       chaos: z.string().optional(),
       ffmpegLog: z.array(FfmpegRunLogSchema).optional(),

@@ -43,7 +43,8 @@ export class AnalysisQueries {
       stages: db.prepare(`SELECT date(finished_at / 1000, 'unixepoch') AS day, json_extract(attempt, '$.stage') AS stage,
           count(*) AS attempts,
           sum(json_extract(attempt, '$.outcome') = 'failed') AS failed,
-          sum(json_extract(attempt, '$.outcome') = 'failed' AND json_extract(attempt, '$.error') LIKE '${TIMEOUT_LIKE}') AS timeouts
+          sum(json_extract(attempt, '$.outcome') = 'failed' AND json_extract(attempt, '$.error') LIKE '${TIMEOUT_LIKE}') AS timeouts,
+          sum(coalesce(json_extract(attempt, '$.slow'), 0) = 1) AS slow
         FROM (${attempts}) GROUP BY day, stage ORDER BY day, stage LIMIT ${MAX_GROUP_ROWS}`),
       causes: db.prepare(`SELECT json_extract(attempt, '$.stage') AS stage, substr(coalesce(json_extract(attempt, '$.error'), 'no error given'), 1, 240) AS error,
           count(*) AS n, max(finished_at) AS last_at
@@ -57,7 +58,7 @@ export class AnalysisQueries {
     const maxJobs = Math.max(1, Math.floor(limits.maxJobs ?? 5_000));
     const jobsInSpan = num(this.sql.jobs.get({ since, probe: maxJobs + 1 })?.n);
     const opens = this.sql.opens.all({ since }).map((r) => ({ day: str(r.day), circuit: str(r.circuit), opens: num(r.opens), forcedOpens: num(r.forced) }));
-    const stages = this.sql.stages.all({ since, maxJobs }).map((r) => ({ day: str(r.day), stage: str(r.stage), attempts: num(r.attempts), failed: num(r.failed), timeouts: num(r.timeouts) }));
+    const stages = this.sql.stages.all({ since, maxJobs }).map((r) => ({ day: str(r.day), stage: str(r.stage), attempts: num(r.attempts), failed: num(r.failed), timeouts: num(r.timeouts), slow: num(r.slow) }));
     const raw = this.sql.causes.all({ since, maxJobs }).map((r) => ({ stage: str(r.stage), error: str(r.error), count: num(r.n), lastAt: num(r.last_at) }));
     const oldest = this.sql.historySince.get()?.at;
     return {

@@ -15,6 +15,8 @@ export interface StageAttemptsByDay {
   failed: number;
   /** Failed attempts the circuit timed out (the breaker's timeout error). */
   timeouts: number;
+  /** Attempts that ended ok but slower than expected × the circuit's slowCallFactor. */
+  slow: number;
 }
 
 export interface FailureCause {

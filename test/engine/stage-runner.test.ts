@@ -54,6 +54,14 @@ function setup(workers: WorkerLeaser) {
 }
 
 describe('the stage runner: retry → circuit → worker lease', () => {
+  it('keeps a slow attempt as slow in the trace, with what it was expected to take, for the analysis over days', async () => {
+    const { runner, run, call } = setup(scriptedWorkers((_attempt, signal) => after(300, signal)));
+    await runner.run(call({ expectedMs: 100 })); // 300 ms > 100 ms × slowCallFactor 2
+    await runner.run(call({ expectedMs: 1000 }));
+    await runner.run(call());
+    expect(run.trace.attempts.map((a) => [a.expectedMs, a.slow])).toEqual([[100, true], [1000, undefined], [undefined, undefined]]);
+  });
+
   it('counts each retry loop once, as resilience4j does: by success and whether it needed a retry; a fallback is no loop', async () => {
     const workers = scriptedWorkers((attempt, signal) => (attempt % 2 === 1 ? failing() : after(5, signal)));
     const { runner, call, retries } = setup(workers);

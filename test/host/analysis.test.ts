@@ -32,7 +32,7 @@ function transition(db: DatabaseSync, at: number, circuit: string, to: string): 
   db.prepare('INSERT INTO circuit_history (at, circuit, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)').run(at, circuit, 'closed', to, 'seeded');
 }
 
-type Attempt = { stage: string; outcome: 'ok' | 'failed'; error?: string };
+type Attempt = { stage: string; outcome: 'ok' | 'failed'; error?: string; slow?: boolean };
 let jobs = 0;
 function finishedJob(db: DatabaseSync, finishedAt: number, attempts: Attempt[]): void {
   const id = `job-${++jobs}`;
@@ -56,7 +56,7 @@ describe('circuitAnalysis over a real database', () => {
     transition(db, NOW - 2 * DAY + 120_000, 'video_interpolation', 'half_open');
     transition(db, NOW - 1000, 'video_export', 'forced_open');
     finishedJob(db, NOW - 3 * DAY, [{ stage: 'export', outcome: 'failed', error: 'disk full' }]);
-    finishedJob(db, NOW - 2 * DAY, [timedOut(1500), timedOut(1500), { stage: 'interpolation', outcome: 'ok' }, { stage: 'export', outcome: 'ok' }]);
+    finishedJob(db, NOW - 2 * DAY, [timedOut(1500), timedOut(1500), { stage: 'interpolation', outcome: 'ok', slow: true }, { stage: 'export', outcome: 'ok' }]);
     finishedJob(db, NOW - 500, [{ stage: 'frame_processing', outcome: 'ok' }, timedOut(4000), { stage: 'interpolation', outcome: 'failed', error: 'ffmpeg exited with code 1' }]);
 
     const week = circuitAnalysis(new AnalysisQueries(db), 7, NOW);
@@ -67,9 +67,9 @@ describe('circuitAnalysis over a real database', () => {
       { day: '2026-11-28', circuit: 'video_interpolation', opens: 2, forcedOpens: 0 },
       { day: '2026-11-30', circuit: 'video_export', opens: 0, forcedOpens: 1 },
     ]);
-    expect(week.stages).toContainEqual({ day: '2026-11-28', stage: 'interpolation', attempts: 3, failed: 2, timeouts: 2 });
-    expect(week.stages).toContainEqual({ day: '2026-11-30', stage: 'interpolation', attempts: 2, failed: 2, timeouts: 1 });
-    expect(week.stages).toContainEqual({ day: '2026-11-27', stage: 'export', attempts: 1, failed: 1, timeouts: 0 });
+    expect(week.stages).toContainEqual({ day: '2026-11-28', stage: 'interpolation', attempts: 3, failed: 2, timeouts: 2, slow: 1 });
+    expect(week.stages).toContainEqual({ day: '2026-11-30', stage: 'interpolation', attempts: 2, failed: 2, timeouts: 1, slow: 0 });
+    expect(week.stages).toContainEqual({ day: '2026-11-27', stage: 'export', attempts: 1, failed: 1, timeouts: 0, slow: 0 });
     // Timeouts after 1500 ms and after 4000 ms are one cause; the biggest first.
     expect(week.causes[0]).toMatchObject({ stage: 'interpolation', cause: 'Circuit "video_interpolation" timed out the call after # ms', count: 3, lastAt: NOW - 500 });
     expect(week.causes.map((c) => c.cause)).toEqual(expect.arrayContaining(['disk full', 'ffmpeg exited with code #']));
@@ -87,7 +87,7 @@ describe('circuitAnalysis over a real database', () => {
     for (let i = 0; i < 30; i++) finishedJob(db, NOW - i * 60_000, [timedOut(1500)]);
     const rows = new AnalysisQueries(db).read(NOW - DAY, { maxJobs: 10, topCauses: 10 });
     expect(rows).toMatchObject({ jobsScanned: 10, jobsCapped: true });
-    expect(rows.stages).toEqual([{ day: '2026-11-30', stage: 'interpolation', attempts: 10, failed: 10, timeouts: 10 }]);
+    expect(rows.stages).toEqual([{ day: '2026-11-30', stage: 'interpolation', attempts: 10, failed: 10, timeouts: 10, slow: 0 }]);
     const empty = circuitAnalysis(new AnalysisQueries(await database()), 90, NOW);
     expect(empty).toMatchObject({ opens: [], stages: [], causes: [], historySince: null, jobsScanned: 0, jobsCapped: false });
     expect(empty.dayList).toHaveLength(90);

@@ -39,15 +39,15 @@ describe('analysis grids', () => {
     const { rows, max } = stageGrid(
       analysis({
         stages: [
-          { day: '2026-11-29', stage: 'export', attempts: 4, failed: 1, timeouts: 0 },
-          { day: '2026-11-28', stage: 'interpolation', attempts: 5, failed: 3, timeouts: 2 },
-          { day: '2026-11-30', stage: 'interpolation', attempts: 2, failed: 1, timeouts: 1 },
+          { day: '2026-11-29', stage: 'export', attempts: 4, failed: 1, timeouts: 0, slow: 0 },
+          { day: '2026-11-28', stage: 'interpolation', attempts: 5, failed: 3, timeouts: 2, slow: 1 },
+          { day: '2026-11-30', stage: 'interpolation', attempts: 2, failed: 1, timeouts: 1, slow: 2 },
         ],
       }),
       ['frame_processing', 'interpolation', 'export'],
     );
     expect(rows.map((r) => r.stage)).toEqual(['interpolation', 'export']);
-    expect(rows[0]).toMatchObject({ attempts: 7, failed: 4, timeouts: 3 });
+    expect(rows[0]).toMatchObject({ attempts: 7, failed: 4, timeouts: 3, slow: 3 });
     expect(rows[0]!.cells.map((c) => c.failed)).toEqual([3, 0, 1]);
     expect(max).toBe(3);
   });

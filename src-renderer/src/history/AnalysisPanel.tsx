@@ -80,18 +80,18 @@ export function AnalysisPanel() {
                 <span className="analysis-total">{row.total}</span>
               </div>
             ))}
-            <h3>Failed attempts per stage per day (timeouts among them)</h3>
+            <h3>Failed attempts per stage per day (timeouts among them), and slow ones</h3>
             <span />
             {stages.rows.length === 0 ? <p className="muted">No finished job in these days.</p> : null}
             {stages.rows.map((row) => (
-              <div key={row.stage} className="analysis-row" data-testid={`analysis-stage-${row.stage}`} data-failed={row.failed} data-timeouts={row.timeouts}>
+              <div key={row.stage} className="analysis-row" data-testid={`analysis-stage-${row.stage}`} data-failed={row.failed} data-timeouts={row.timeouts} data-slow={row.slow}>
                 <span className="analysis-name">{row.stage}</span>
                 <DayCells
                   label={`${row.stage}: failed attempts per day`}
-                  cells={row.cells.map((c) => ({ day: c.day, value: c.failed, level: heat(c.failed, stages.max), title: `${c.day}: ${c.attempts} attempts, ${c.failed} failed, ${c.timeouts} timed out` }))}
+                  cells={row.cells.map((c) => ({ day: c.day, value: c.failed, level: heat(c.failed, stages.max), title: `${c.day}: ${c.attempts} attempts, ${c.failed} failed, ${c.timeouts} timed out, ${c.slow} slow` }))}
                 />
                 <span className="analysis-total">
-                  {row.failed}/{row.attempts} failed · {row.timeouts} timed out
+                  {row.failed}/{row.attempts} failed · {row.timeouts} timed out · {row.slow} slow
                 </span>
               </div>
             ))}

@@ -20,6 +20,7 @@ export interface StageCell {
   attempts: number;
   failed: number;
   timeouts: number;
+  slow: number;
 }
 export interface StageRow {
   stage: string;
@@ -27,6 +28,7 @@ export interface StageRow {
   attempts: number;
   failed: number;
   timeouts: number;
+  slow: number;
 }
 
 /** 0 for nothing, then 1..4 by the share of the grid's worst cell: the cell's shade. */
@@ -53,12 +55,12 @@ export function opensGrid(analysis: CircuitAnalysis): { rows: OpensRow[]; max: n
   return { rows, max };
 }
 
-/** Attempts, failures and timeouts per stage per day, in pipeline order; `max` is the worst day's failures. */
+/** Attempts, failures, timeouts and slow attempts per stage per day, in pipeline order; `max` is the worst day's failures. */
 export function stageGrid(analysis: CircuitAnalysis, order: readonly string[]): { rows: StageRow[]; max: number } {
   const byStage = new Map<string, Map<string, StageCell>>();
   for (const s of analysis.stages) {
     const days = byStage.get(s.stage) ?? new Map<string, StageCell>();
-    days.set(s.day, { day: s.day, attempts: s.attempts, failed: s.failed, timeouts: s.timeouts });
+    days.set(s.day, { day: s.day, attempts: s.attempts, failed: s.failed, timeouts: s.timeouts, slow: s.slow });
     byStage.set(s.stage, days);
   }
   const rank = (stage: string) => (order.includes(stage) ? order.indexOf(stage) : order.length);
@@ -66,10 +68,10 @@ export function stageGrid(analysis: CircuitAnalysis, order: readonly string[]): 
   const rows = [...byStage]
     .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
     .map(([stage, days]) => {
-      const cells = analysis.dayList.map((day) => days.get(day) ?? { day, attempts: 0, failed: 0, timeouts: 0 });
+      const cells = analysis.dayList.map((day) => days.get(day) ?? { day, attempts: 0, failed: 0, timeouts: 0, slow: 0 });
       for (const c of cells) max = Math.max(max, c.failed);
-      const sum = (k: 'attempts' | 'failed' | 'timeouts') => cells.reduce((n, c) => n + c[k], 0);
-      return { stage, cells, attempts: sum('attempts'), failed: sum('failed'), timeouts: sum('timeouts') };
+      const sum = (k: 'attempts' | 'failed' | 'timeouts' | 'slow') => cells.reduce((n, c) => n + c[k], 0);
+      return { stage, cells, attempts: sum('attempts'), failed: sum('failed'), timeouts: sum('timeouts'), slow: sum('slow') };
     });
   return { rows, max };
 }
