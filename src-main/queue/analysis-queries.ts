@@ -9,8 +9,15 @@
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import type { AnalysisRows, FailureCause } from './analysis-rows.ts';
 
+const DEFAULT_MAX_JOBS = 100;
+
 export interface AnalysisLimits {
-  /** Finished jobs whose traces are read; default 5,000. */
+  /**
+   * Finished jobs whose traces are read; default 100. The query runs on the host's event loop
+   * (node:sqlite is synchronous) and json_each parses each whole trace, ffmpeg log tails included:
+   * measured here, 5,000 jobs of 30 attempts held the loop ~5 s, 100 jobs ~0.1 s. The answer says
+   * when the cap was hit. More history wants a per-attempt summary written as each job finishes.
+   */
   maxJobs?: number;
   /** Causes returned; default 10. */
   topCauses?: number;
@@ -55,7 +62,7 @@ export class AnalysisQueries {
 
   /** The figures of the span from `since` (epoch ms) to now. */
   read(since: number, limits: AnalysisLimits = {}): AnalysisRows {
-    const maxJobs = Math.max(1, Math.floor(limits.maxJobs ?? 5_000));
+    const maxJobs = Math.max(1, Math.floor(limits.maxJobs ?? DEFAULT_MAX_JOBS));
     const jobsInSpan = num(this.sql.jobs.get({ since, probe: maxJobs + 1 })?.n);
     const opens = this.sql.opens.all({ since }).map((r) => ({ day: str(r.day), circuit: str(r.circuit), opens: num(r.opens), forcedOpens: num(r.forced) }));
     const stages = this.sql.stages.all({ since, maxJobs }).map((r) => ({ day: str(r.day), stage: str(r.stage), attempts: num(r.attempts), failed: num(r.failed), timeouts: num(r.timeouts), slow: num(r.slow) }));
