@@ -12,8 +12,10 @@ import { fanOut } from './fan-out.ts';
 import { INTERMEDIATE_EXT } from './quality.ts';
 import type { ShotRun } from './shot-run.ts';
 import type { Segment } from './shot-timeline.ts';
-import { chunkTiming, learn, MIN_PARALLEL_SECONDS, type StageDeps } from './stage-deps.ts';
-import { StageError, type ChaosMode, type ConcatTask, type FrameTask } from './tasks.ts';
+import { chunkTiming, learn, MIN_PARALLEL_SECONDS, stallWindow, type StageDeps } from './stage-deps.ts';
+import type { CircuitBreaker } from '../breaker/index.ts';
+import { STILL_GENERATORS } from './stages/frame.ts';
+import { StageError, type ChaosMode, type ConcatTask, type FrameTask, type StillTask } from './tasks.ts';
 
 interface SegmentChunk {
   segment: Segment;
@@ -37,7 +39,8 @@ export async function renderFrames(run: ShotRun, deps: StageDeps, parallelism: n
     if (!plan.ok) throw new StageError('invalid_task', 'frame_processing', plan.refusal.message);
     for (const chunk of plan.chunks) parts.push({ segment, chunk, of: plan.chunks.length });
   }
-  run.setParts('frame_processing', parts.length);
+  const stills = await renderStills(run, deps, circuit, signal, parts.length);
+
 
   const task = ({ segment, chunk, of }: SegmentChunk, chaos: ChaosMode | undefined): FrameTask => {
     const keyframe = shot.keyframes[segment.index]!;
@@ -46,7 +49,7 @@ export async function renderFrames(run: ShotRun, deps: StageDeps, parallelism: n
       stage: 'frame_processing',
       shotId: shot.id,
       segment: segment.index,
-      keyframe: 'image' in keyframe ? { image: job.resolveAsset(keyframe.image) } : keyframe,
+      keyframe: 'image' in keyframe ? { image: job.resolveAsset(keyframe.image) } : (stills.get(segment.index) ?? keyframe),
       ...(shot.background ? { background: shot.background } : {}),
       width: shot.resolution.width,
       height: shot.resolution.height,
@@ -107,3 +110,37 @@ export async function renderFrames(run: ShotRun, deps: StageDeps, parallelism: n
   }
   return segments;
 }
+
+/**
+ * Renders every still generator's picture once (StillTask), in parallel up to the lanes; the
+ * segment's chunks then zoom over the picture. Counted as parts of the stage's progress.
+ * Returns each such segment's keyframe as a picture.
+ */
+async function renderStills(run: ShotRun, deps: StageDeps, circuit: CircuitBreaker, signal: AbortSignal, chunks: number): Promise<Map<number, { image: string }>> {
+  const { timeline, shot, job } = run;
+  const tasks: StillTask[] = [];
+  for (const segment of timeline.segments) {
+    const keyframe = shot.keyframes[segment.index]!;
+    if ('image' in keyframe || !STILL_GENERATORS.has(keyframe.generator)) continue;
+    const { width, height } = shot.resolution;
+    tasks.push({ stage: 'frame_processing', kind: 'still', shotId: shot.id, segment: segment.index, keyframe, width, height, output: join(job.workDir, `segment-${segment.index}-still.png`) });
+  }
+  run.setParts('frame_processing', chunks + tasks.length);
+  const stills = new Map<number, { image: string }>();
+  // One frame of the generator: a few seconds at 1080p; the window grows with the picture's size.
+  const stallMs = stallWindow(STILL_STALL_MS_PER_MP * (shot.resolution.width * shot.resolution.height) / 1e6);
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++]!;
+      // No drillKey: fault drills count the segment's chunk tasks, as they did before stills.
+      const call = { run, stage: 'frame_processing', circuit, task: () => task, stallMs, whenOpen: 'wait', retries: 'policy', detail: `segment ${task.segment} still`, signal } as const;
+      stills.set(task.segment, { image: (await deps.runner.run(call)).output });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.lanes, tasks.length) }, lane));
+  return stills;
+}
+
+/** Stall window of a still per megapixel: its one frame is all its work (2.9 s at 2 MP measured, ×10 for a loaded machine). */
+const STILL_STALL_MS_PER_MP = 15_000;

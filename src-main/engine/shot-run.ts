@@ -14,7 +14,7 @@ export const chaosField = (task: StageTask): { chaos?: ChaosMode } => (task.chao
 
 /** Which part of its stage a task is, for progress. */
 function partOf(task: StageTask): string {
-  if ('kind' in task) return task.kind === 'chunk' || task.kind === 'encode_chunk' ? `chunk-${task.index}` : task.kind;
+  if ('kind' in task) return task.kind === 'chunk' || task.kind === 'encode_chunk' ? `chunk-${task.index}` : task.kind === 'still' ? `still-${task.segment}` : task.kind;
   return task.stage === 'frame_processing' ? `segment-${task.segment}-${task.range?.offset ?? 0}` : 'whole';
 }
 

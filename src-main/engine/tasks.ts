@@ -51,6 +51,25 @@ export const FrameTaskSchema = z.object({
   stallMs: StallMs,
 });
 
+/**
+ * A keyframe generator that does not change over time (mandelbrot, held still), rendered once to a
+ * picture before the segment's chunks: each chunk then zooms over that picture. Rendered in every
+ * chunk instead, its first frame (about 3 s at 1080p here; the generator reuses its previous frame
+ * after that) was paid once per chunk: 29 of the long shot's 35 CPU-seconds of frame processing.
+ */
+export const StillTaskSchema = z.object({
+  stage: z.literal('frame_processing'),
+  kind: z.literal('still'),
+  shotId: z.string(),
+  segment: z.number().int().nonnegative(),
+  keyframe: z.object({ generator: z.enum(GENERATORS), seed: z.number().int(), color: z.string().optional() }),
+  ...Size,
+  /** A lossless picture (.png). */
+  output: z.string(),
+  chaos: Chaos,
+  stallMs: StallMs,
+});
+
 export const InterpolationTaskSchema = z.object({
   stage: z.literal('interpolation'),
   shotId: z.string(),
@@ -151,6 +170,7 @@ export const ConcatTaskSchema = z.object({
 
 /** Every task a worker runs. Those with a `kind` come first: a whole-stage schema would take them and drop the kind. */
 export const StageTaskSchema = z.union([
+  StillTaskSchema,
   InterpolationJoinTaskSchema,
   InterpolationChunkTaskSchema,
   ExportChunkTaskSchema,
@@ -160,6 +180,7 @@ export const StageTaskSchema = z.union([
   ExportTaskSchema,
 ]);
 export type FrameTask = z.infer<typeof FrameTaskSchema>;
+export type StillTask = z.infer<typeof StillTaskSchema>;
 export type InterpolationJoinTask = z.infer<typeof InterpolationJoinTaskSchema>;
 export type InterpolationChunkTask = z.infer<typeof InterpolationChunkTaskSchema>;
 export type ConcatTask = z.infer<typeof ConcatTaskSchema>;

@@ -97,4 +97,41 @@ describe('a long segment through the engine', () => {
       await pool.close();
     }
   }, SLOW);
+
+  it('renders a still generator once, as a picture every chunk zooms over: frame 0 is the generator\'s own', async () => {
+    const shot = parseProject({
+      version: 1,
+      name: 'still-segment',
+      shots: [{ id: 'still', duration: 2, fps: 12, resolution: { width: 160, height: 90 }, keyframes: [{ generator: 'mandelbrot' }], camera: { movement: 'zoom' }, interpolation: { method: 'duplicate', sourceFps: 12 } }],
+    }).shots[0]!;
+    const circuits = createEngineCircuits();
+    circuits.configure('video_frame_processing', { timeoutMs: 8000 });
+    const throughput = new ThroughputLearner();
+    throughput.pin({ stage: 'frame_processing', method: 'zoompan', quality: 'draft' }, 5);
+    const pool = new WorkerPool({ size: 2 });
+    try {
+      const engine = new RenderEngine({ circuits, workers: pool, throughput, parallelism: 2 });
+      const workDir = join(dir, 'still-work');
+      const result = await engine.renderShot(shot, { quality: 'draft', outDir: join(dir, 'still-out'), workDir, resolveAsset: (p) => p });
+      const trace = JSON.parse(await readFile(result.sidecar, 'utf8')).trace as { attempts: { stage: string; detail?: string }[] };
+      const details = trace.attempts.filter((a) => a.stage === 'frame_processing').map((a) => a.detail ?? '');
+      expect(details.filter((d) => d.endsWith('still'))).toEqual(['segment 0 still']);
+      expect(details.filter((d) => /chunk \d/.test(d)).length).toBeGreaterThanOrEqual(2);
+      const timeline = buildShotTimeline(shot);
+      const segment = timeline.segments[0]!;
+      const camera = { ...timeline.camera, t0: segment.t0, t1: segment.t1 };
+      // The generator's own first frame, through the same chain: the picture is that frame.
+      const generated = join(dir, 'still-generated.mkv');
+      await runSpec(frameSpec({ ...task(shot.keyframes[0] as FrameTask['keyframe'], generated, undefined, 1), width: 160, height: 90, camera, range: { offset: 0, segmentFrames: segment.frames } }));
+      const [chunked, first] = await Promise.all([frameMd5s(join(workDir, 'segment-0.mkv')), frameMd5s(generated)]);
+      expect(chunked).toHaveLength(segment.frames);
+      expect(chunked[0]).toBe(first[0]);
+      // And every chunk zoomed over one picture: the whole segment from the still is the same frames.
+      const whole = join(dir, 'still-whole.mkv');
+      await runSpec(frameSpec({ ...task({ image: join(workDir, 'segment-0-still.png') }, whole, undefined, segment.frames), width: 160, height: 90, camera }));
+      expect(chunked).toEqual(await frameMd5s(whole));
+    } finally {
+      await pool.close();
+    }
+  }, SLOW);
 });

@@ -6,8 +6,8 @@
 import { alphaCompositeFilter } from './alpha.ts';
 import { assertSafeFilterValue, filterNumber, type FfmpegInput, type FfmpegSpec } from '../ffmpeg-spec.ts';
 import { INTERMEDIATE_ARGS, QUALITY_PRESETS } from '../quality.ts';
-import { StageError, type FrameTask, type StageResult } from '../tasks.ts';
-import type { Easing } from '../model.ts';
+import { StageError, type FrameTask, type StageResult, type StillTask } from '../tasks.ts';
+import type { Easing, GeneratorName } from '../model.ts';
 import { requireFile, runStageFfmpeg, writeVia, type StageContext } from './common.ts';
 
 const STAGE = 'frame_processing';
@@ -91,13 +91,10 @@ function keyframeSource(task: FrameTask): { input: FfmpegInput; decor: string[];
   const offset = task.range?.offset ?? 0;
   const from = offset > 0 ? [`trim=start_frame=${offset}`, 'setpts=PTS-STARTPTS'] : [];
   switch (kf.generator) {
-    case 'mandelbrot': {
-      // The seed picks one of a few well-known views, held still (start = end scale) so that the
-      // shot's camera is the only motion. maxiter 1000 keeps detail at a fraction of the default's cost.
-      // Held still, every frame is the same: a chunk needs no seek (which would compute the frames skipped).
-      const [x, y, scale] = MANDELBROT_VIEWS[kf.seed % MANDELBROT_VIEWS.length]!;
-      return { input: { lavfi: `mandelbrot=${base}:start_x=${x}:start_y=${y}:start_scale=${scale}:end_scale=${scale}:maxiter=1000` }, decor: [] };
-    }
+    case 'mandelbrot':
+      // Held still, every frame is the same: a chunk needs no seek (which would compute the frames
+      // skipped). The frames stage renders it once as a still (stillSource) and hands chunks the picture.
+      return { input: { lavfi: mandelbrot(kf.seed, base) }, decor: [] };
     case 'testsrc2':
       return { input: { lavfi: `testsrc2=${base}` }, decor: from };
     case 'gradients':
@@ -112,6 +109,35 @@ function keyframeSource(task: FrameTask): { input: FfmpegInput; decor: string[];
         decor: ['vignette', `noise=alls=14:allf=u:all_seed=${seed}`],
       };
   }
+}
+
+/**
+ * The seed picks one of a few well-known views, held still (start = end scale) so that the shot's
+ * camera is the only motion. maxiter 1000 keeps detail at a fraction of the default's cost.
+ */
+function mandelbrot(seed: number, base: string): string {
+  const [x, y, scale] = MANDELBROT_VIEWS[seed % MANDELBROT_VIEWS.length]!;
+  return `mandelbrot=${base}:start_x=${x}:start_y=${y}:start_scale=${scale}:end_scale=${scale}:maxiter=1000`;
+}
+
+/** Generators whose every frame is the same: rendered once as a still (StillTask), then zoomed over like a picture. */
+export const STILL_GENERATORS: ReadonlySet<GeneratorName> = new Set(['mandelbrot']);
+
+/** The command that renders a still generator's one frame to a lossless picture. */
+export function stillSpec(task: StillTask): FfmpegSpec {
+  const kf = task.keyframe;
+  if (!STILL_GENERATORS.has(kf.generator)) throw new StageError('invalid_task', STAGE, `keyframe generator ${kf.generator} changes over time; only ${[...STILL_GENERATORS].join(', ')} can be rendered as a still`);
+  if (!/\.png$/.test(task.output)) throw new StageError('invalid_task', STAGE, `a still is written as a .png picture, got ${task.output}`);
+  const lavfi = mandelbrot(kf.seed, `size=${task.width}x${task.height}:rate=1`);
+  return { stage: STAGE, inputs: [{ lavfi }], output: task.output, outputOptions: ['-frames:v', '1', '-update', '1', '-c:v', 'png'] };
+}
+
+export async function runStill(task: StillTask, ctx: StageContext): Promise<StageResult> {
+  const spec = stillSpec(task);
+  return await writeVia(task.output, async (partial) => {
+    const { elapsedMs } = await runStageFfmpeg({ ...spec, output: partial }, ctx, task.chaos?.mode, { expectedFrames: 1, step: `segment ${task.segment} still` });
+    return { output: task.output, elapsedMs };
+  });
 }
 
 /**

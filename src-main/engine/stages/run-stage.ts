@@ -8,7 +8,7 @@ import { STAGES, StageError, StageTaskSchema, type ChaosMode, type StageLabel, t
 import type { StageContext } from './common.ts';
 import { runConcat, runExportChunk, runInterpolationChunk, runInterpolationJoin } from './chunk-runs.ts';
 import { runExport } from './export.ts';
-import { runFrameProcessing } from './frame.ts';
+import { runFrameProcessing, runStill } from './frame.ts';
 import { runInterpolation } from './interpolate.ts';
 
 function stageOf(task: unknown): StageLabel {
@@ -41,6 +41,8 @@ export async function runStage(task: StageTask, ctx: StageContext): Promise<Stag
   try {
     if ('kind' in valid) {
       switch (valid.kind) {
+        case 'still':
+          return await runStill(valid, ctx);
         case 'join':
           return await runInterpolationJoin(valid, ctx);
         case 'chunk':
