@@ -38,13 +38,15 @@ export function sourceGridStep(sourceFps: number, fps: number): number {
  * - optical_flow (minterpolate mci): 0 frames fails (worst frame 0.71); from 1 frame every frame
  *   scored ≥ 0.9945 (1, 2 and 4 alike: the motion search starts from the previous pair's vectors,
  *   so a chunk's first frames differ slightly whatever the context); 6 was exact (≥ 0.99995).
- *   1 is the structural minimum (the interpolated pair's outer neighbours); 2 adds a frame of margin.
+ *   1 is the structural minimum (the interpolated pair's outer neighbours), and the engine uses it:
+ *   a second frame bought no better worst frame, and cost about a tenth more work per chunk of the
+ *   long shot (four output frames made and thrown away at 12 → 24 fps).
  * - blend (minterpolate blend): 0 frames fails (0.87); 1 is exact.
  * - crossfade (framerate) and duplicate (fps): exact with 0 on a steady source. Both get 1 all the
  *   same: the join can have a hole where a transition ends (join-source.ts), which every retime
  *   fills from the frame before it, and a chunk starting in the hole must have that frame.
  */
-export const INTERPOLATION_CONTEXT: Record<InterpolationMethod, number> = { optical_flow: 2, blend: 1, crossfade: 1, duplicate: 1 };
+export const INTERPOLATION_CONTEXT: Record<InterpolationMethod, number> = { optical_flow: 1, blend: 1, crossfade: 1, duplicate: 1 };
 
 /** The grid an interpolation stage runs on. */
 export interface RetimeGrid {

@@ -48,6 +48,6 @@ describe('chunk geometry', () => {
 
   it('gives every retime at least one frame of context (a join can have a hole to bridge)', () => {
     for (const context of Object.values(INTERPOLATION_CONTEXT)) expect(context).toBeGreaterThanOrEqual(1);
-    expect(INTERPOLATION_CONTEXT.optical_flow).toBeGreaterThanOrEqual(2);
+    // How much optical flow needs is measured, not asserted here: the SSIM tests of interpolation-chunk.test.ts.
   });
 });
