@@ -3,7 +3,8 @@
  * then one plain total line, `N passed, N failed, N skipped`, with the reason of every skip.
  * Both suites always run, so one failing does not hide the other's count; the exit code is non-zero
  * if either failed or if no test ran at all. `npm test -- --chaos` (what CI runs) adds the chaos suite
- * (test/chaos, several minutes of killed processes and floods) to the same total.
+ * (test/chaos, several minutes of killed processes and floods) to the same total, and `--long` the
+ * real-size shots (test/long: the 12 s 1080p shot and harder ones, minutes of ffmpeg).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -88,6 +89,7 @@ if (run(['electron-vite', 'build', '--logLevel', 'warn']) !== 0) {
 }
 const suites: [string, Tally][] = [['vitest', vitest('vitest')], ['playwright', playwright()]];
 if (process.argv.includes('--chaos')) suites.push(['chaos', vitest('chaos', ['--config', 'vitest.chaos.config.ts'])]);
+if (process.argv.includes('--long')) suites.push(['long', vitest('long', ['--config', 'vitest.long.config.ts'])]);
 rmSync(scratch, { recursive: true, force: true });
 
 const sum = (key: 'passed' | 'failed' | 'skipped') => suites.reduce((n, [, t]) => n + t[key], 0);

@@ -14,7 +14,7 @@ import type { ShotRun } from './shot-run.ts';
 import type { Segment } from './shot-timeline.ts';
 import { chunkTiming, learn, MIN_PARALLEL_SECONDS, stallWindow, type StageDeps } from './stage-deps.ts';
 import type { CircuitBreaker } from '../breaker/index.ts';
-import { STILL_GENERATORS } from './stages/frame.ts';
+import { frameWorkMethod, STILL_GENERATORS } from './chunks/cost-model.ts';
 import { StageError, type ChaosMode, type ConcatTask, type FrameTask, type StillTask } from './tasks.ts';
 
 interface SegmentChunk {
@@ -27,12 +27,13 @@ interface SegmentChunk {
 export async function renderFrames(run: ShotRun, deps: StageDeps, parallelism: number, signal: AbortSignal): Promise<string[]> {
   const { timeline, shot, job } = run;
   const circuit = deps.circuits.getBreaker('video_frame_processing');
-  const key = { stage: 'frame_processing' as const, method: 'zoompan', quality: job.quality };
-  const secondsPerMpf = deps.throughput.figure(key).secondsPerMpf;
+  const keyOf = (segment: Segment) => ({ stage: 'frame_processing' as const, method: frameWorkMethod(shot.keyframes[segment.index]!), quality: job.quality });
   const parts: SegmentChunk[] = [];
   for (const segment of timeline.segments) {
+    const key = keyOf(segment);
+    const secondsPerMpf = deps.throughput.figure(key).secondsPerMpf;
     const plan = planChunks(
-      { stage: 'frame_processing', method: 'zoompan', quality: job.quality, frames: segment.frames, width: shot.resolution.width, height: shot.resolution.height, fps: timeline.sourceFps },
+      { stage: 'frame_processing', method: key.method, quality: job.quality, frames: segment.frames, width: shot.resolution.width, height: shot.resolution.height, fps: timeline.sourceFps },
       // Segments already fill the lanes when there are several: a segment is cut only as its cost asks.
       { circuit: circuit.name, timeoutMs: circuit.config.timeoutMs, maxConcurrent: circuit.config.maxConcurrent, workers: timeline.segments.length > 1 ? 1 : deps.lanes, secondsPerMpf, minParallelSeconds: MIN_PARALLEL_SECONDS },
     );
@@ -84,7 +85,7 @@ export async function renderFrames(run: ShotRun, deps: StageDeps, parallelism: n
         detail: single ? `segment ${segment.index}` : `segment ${segment.index} chunk ${chunk.index + 1}/${of} (frames ${chunk.start}–${chunk.end - 1})`,
         signal: laneSignal,
       });
-      learn(run, deps, key, chunk.end - chunk.start, result);
+      learn(run, deps, keyOf(segment), chunk.end - chunk.start, result);
       return result.output;
     },
   });

@@ -107,7 +107,7 @@ describe('a long segment through the engine', () => {
     const circuits = createEngineCircuits();
     circuits.configure('video_frame_processing', { timeoutMs: 8000 });
     const throughput = new ThroughputLearner();
-    throughput.pin({ stage: 'frame_processing', method: 'zoompan', quality: 'draft' }, 5);
+    throughput.pin({ stage: 'frame_processing', method: 'still', quality: 'draft' }, 40);
     const pool = new WorkerPool({ size: 2 });
     try {
       const engine = new RenderEngine({ circuits, workers: pool, throughput, parallelism: 2 });

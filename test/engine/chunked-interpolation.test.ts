@@ -62,7 +62,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function render(chaos?: ChaosPlan) {
+async function render(chaos?: ChaosPlan, which: Shot = shot) {
   const circuits = createEngineCircuits();
   // A short timeout and a slow pinned figure cut this small shot into several chunks.
   circuits.configure('video_interpolation', { timeoutMs: 8000 });
@@ -70,7 +70,7 @@ async function render(chaos?: ChaosPlan) {
   throughput.pin({ stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, 2);
   const engine = new RenderEngine({ circuits, workers: pool, throughput, ...(chaos ? { chaos } : {}), retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, parallelism: 2 });
   const workDir = join(dir, 'work');
-  const result = await engine.renderShot(shot, { quality: 'draft', outDir: dir, workDir, resolveAsset: (p) => join(dir, p) });
+  const result = await engine.renderShot(which, { quality: 'draft', outDir: dir, workDir, resolveAsset: (p) => join(dir, p) });
   const sidecar = JSON.parse(await readFile(result.sidecar, 'utf8')) as { trace: PipelineTrace; timeline: { segments: { start: number; duration: number }[]; overlap: number } };
   const chunks = sidecar.trace.attempts.filter((a) => a.stage === 'interpolation' && /chunk/.test(a.detail ?? ''));
   return { result, sidecar, chunks, workDir, circuits };
@@ -103,6 +103,23 @@ describe('chunked interpolation in the engine (real ffmpeg)', () => {
     const worst = Math.min(...ssim);
     expect(worst, `worst frame ${ssim.indexOf(worst)}`).toBeGreaterThanOrEqual(0.99);
     expect((await probe(result.output)).frames).toBe(72);
+  }, SLOW);
+
+  it('reads a lone segment itself, with no join, and still matches the unchunked stage', async () => {
+    const single: Shot = { ...shot, id: 'single', keyframes: [shot.keyframes[0]!] };
+    const { sidecar, chunks, workDir } = await render(undefined, single);
+    expect(chunks.length, 'chunks').toBeGreaterThanOrEqual(3);
+    expect(sidecar.trace.attempts.filter((a) => a.detail === 'join' || a.detail === 'concat').map((a) => a.detail)).toEqual(['concat']);
+    const reference: InterpolationTask = {
+      stage: 'interpolation', shotId: single.id, inputs: [join(workDir, 'segment-0.mkv')], segmentDuration: sidecar.timeline.segments[0]!.duration,
+      sourceFps: 12, fps: 24, frames: 72, method: 'optical_flow', transition: 'crossfade', overlap: 0, width: 320, height: 180, quality: 'draft',
+      output: join(dir, 'reference-single.mkv'),
+    };
+    await runSpec(interpolationSpec(reference));
+    const ssim = await ssimPerFrame(dir, join(workDir, 'interpolated.mkv'), reference.output);
+    expect(ssim).toHaveLength(72);
+    const worst = Math.min(...ssim);
+    expect(worst, `worst frame ${ssim.indexOf(worst)}`).toBeGreaterThanOrEqual(0.99);
   }, SLOW);
 
   it('retries a failing chunk alone, keeping the others', async () => {

@@ -22,7 +22,7 @@ export const MIN_PARALLEL_SECONDS = 10;
 
 export interface StageWork {
   stage: StageName;
-  /** Throughput key's method: interpolation method, export format, 'zoompan'. */
+  /** Throughput key's method: interpolation method, export format, 'still' or 'zoompan'. */
   method: string;
   quality: Quality;
   /** Frames the stage writes. */
@@ -130,7 +130,7 @@ export function planChunks(work: StageWork, limits: PlanLimits): ChunkPlan {
   while (units > minUnits && cost(mid, endOf(units)) > budgetS) units--;
   // Context frames are work thrown away: a chunk that throws away more than its share grows, as
   // long as its deadline still fits under the timeout uncapped.
-  const share = limits.maxContextShare ?? 0.25;
+  const share = limits.maxContextShare ?? 0.1;
   const wasted = (u: number) => 1 - (endOf(u) - mid) / workFrames(mid, endOf(u), span(mid, endOf(u)));
   while (units < totalUnits && wasted(units) > share && cost(mid, endOf(units + 1)) * safety * 1000 <= limits.timeoutMs) units++;
 

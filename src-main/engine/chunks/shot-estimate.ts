@@ -12,7 +12,7 @@ import type { Quality, Shot } from '../model.ts';
 import { buildShotTimeline } from '../shot-timeline.ts';
 import type { StageName } from '../tasks.ts';
 import { sourceFramesNeeded } from './chunk-geometry.ts';
-import type { ThroughputKey } from './cost-model.ts';
+import { frameWorkMethod, type ThroughputKey } from './cost-model.ts';
 import { type Chunk, MIN_PARALLEL_SECONDS, type PlanLimits, planChunks, type StageWork } from './planner.ts';
 import type { FigureSource, ThroughputFigure } from './throughput-learner.ts';
 
@@ -72,17 +72,18 @@ export function estimateShot(shot: Shot, quality: Quality, inputs: EstimateInput
   };
   const format = shot.export.format;
   const exported: StageWork = { stage: 'export', method: format, quality, frames: timeline.totalFrames, width, height, fps: timeline.fps, ...(format === 'png_sequence' ? { perFrameFiles: true } : {}) };
-  const segments: StageWork[] = timeline.segments.map((segment) => ({ stage: 'frame_processing', method: 'zoompan', quality, frames: segment.frames, width, height, fps: timeline.sourceFps }));
+  const segments: StageWork[] = timeline.segments.map((segment) => ({ stage: 'frame_processing', method: frameWorkMethod(shot.keyframes[segment.index]!), quality, frames: segment.frames, width, height, fps: timeline.sourceFps }));
 
   let refusal: ShotRefusal | undefined;
   const plan = (stage: StageName, works: StageWork[]): StageEstimate => {
     const circuit = STAGE_CIRCUITS[stage];
-    const figure = inputs.figure({ stage, method: works[0]!.method, quality });
+    // Segments of one shot can differ in method (a picture, a moving generator): each its own figure.
+    const figures = works.map((work) => inputs.figure({ stage, method: work.method, quality }));
     const { timeoutMs, maxConcurrent } = inputs.circuits(circuit);
-    const limits: PlanLimits = { circuit, timeoutMs, maxConcurrent, workers: inputs.workers, secondsPerMpf: figure.secondsPerMpf, minParallelSeconds: MIN_PARALLEL_SECONDS };
     const chunks: Chunk[] = [];
     let refusedSeconds = 0;
-    for (const work of works) {
+    for (const [i, work] of works.entries()) {
+      const limits: PlanLimits = { circuit, timeoutMs, maxConcurrent, workers: inputs.workers, secondsPerMpf: figures[i]!.secondsPerMpf, minParallelSeconds: MIN_PARALLEL_SECONDS };
       const planned = planChunks(work, limits);
       if (planned.ok) {
         chunks.push(...planned.chunks);
@@ -93,7 +94,9 @@ export function estimateShot(shot: Shot, quality: Quality, inputs: EstimateInput
     }
     const lanes = Math.max(1, Math.min(inputs.workers, maxConcurrent));
     const expectedSeconds = refusedSeconds > 0 ? refusedSeconds + chunks.reduce((sum, c) => sum + c.expectedSeconds, 0) : longestLane(chunks, lanes);
-    return { expectedSeconds, chunks: refusedSeconds > 0 ? 0 : chunks.length, figureSource: figure.source };
+    // The least settled figure speaks for the stage: built-in if any segment's is.
+    const figureSource = figures.find((f) => f.source === 'builtin')?.source ?? figures[0]!.source;
+    return { expectedSeconds, chunks: refusedSeconds > 0 ? 0 : chunks.length, figureSource };
   };
 
   const stages: Record<StageName, StageEstimate> = {

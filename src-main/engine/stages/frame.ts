@@ -7,7 +7,8 @@ import { alphaCompositeFilter } from './alpha.ts';
 import { assertSafeFilterValue, filterNumber, type FfmpegInput, type FfmpegSpec } from '../ffmpeg-spec.ts';
 import { INTERMEDIATE_ARGS, QUALITY_PRESETS } from '../quality.ts';
 import { StageError, type FrameTask, type StageResult, type StillTask } from '../tasks.ts';
-import type { Easing, GeneratorName } from '../model.ts';
+import type { Easing } from '../model.ts';
+import { STILL_GENERATORS } from '../chunks/cost-model.ts';
 import { requireFile, runStageFfmpeg, writeVia, type StageContext } from './common.ts';
 
 const STAGE = 'frame_processing';
@@ -119,9 +120,6 @@ function mandelbrot(seed: number, base: string): string {
   const [x, y, scale] = MANDELBROT_VIEWS[seed % MANDELBROT_VIEWS.length]!;
   return `mandelbrot=${base}:start_x=${x}:start_y=${y}:start_scale=${scale}:end_scale=${scale}:maxiter=1000`;
 }
-
-/** Generators whose every frame is the same: rendered once as a still (StillTask), then zoomed over like a picture. */
-export const STILL_GENERATORS: ReadonlySet<GeneratorName> = new Set(['mandelbrot']);
 
 /** The command that renders a still generator's one frame to a lossless picture. */
 export function stillSpec(task: StillTask): FfmpegSpec {

@@ -24,7 +24,7 @@ describe('cost model', () => {
   });
 
   it('has a positive built-in figure for every stage, method and quality the engine knows', () => {
-    const methods = { frame_processing: ['zoompan'], interpolation: INTERPOLATIONS, export: FORMATS } as const;
+    const methods = { frame_processing: ['still', 'zoompan'], interpolation: INTERPOLATIONS, export: FORMATS } as const;
     for (const [stage, list] of Object.entries(methods)) {
       for (const method of list) {
         for (const quality of QUALITIES) {
