@@ -25,6 +25,15 @@ describe('the shot form', () => {
     expect(built.errors.form).toBeUndefined();
   });
 
+  it('sends the background behind transparency when given, and shows a bad one at its field', () => {
+    const plain = buildEnqueue(defaultShotValues(1));
+    expect('command' in plain && JSON.stringify(plain.command)).not.toMatch(/background/);
+    const given = buildEnqueue({ ...defaultShotValues(1), background: ' #224466 ' });
+    expect(given).toMatchObject({ command: { project: { shots: [{ background: '#224466' }] } } });
+    const bad = buildEnqueue({ ...defaultShotValues(1), background: 'navy' });
+    expect(bad).toMatchObject({ errors: { background: expect.stringMatching(/background must be a hex colour like #000000/) } });
+  });
+
   it('says a missing number is missing, and checks rules that span fields at the field to change', () => {
     const missing = buildEnqueue({ ...defaultShotValues(1), duration: '' });
     if (!('errors' in missing)) throw new Error('expected errors');

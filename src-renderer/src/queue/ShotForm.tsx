@@ -125,6 +125,7 @@ export function ShotForm({ onDone }: { onDone: () => void }) {
         {field('keyframeCount', 'Keyframes', text('keyframeCount', { inputMode: 'numeric' }))}
         {field('seed', 'First seed', text('seed', { inputMode: 'numeric' }))}
         {field('color', 'Colour (optional)', text('color', { placeholder: '#3366ff' }))}
+        {field('background', 'Behind transparency (optional)', text('background', { placeholder: '#000000' }))}
         {field('movement', 'Camera move', choice('movement', MOVEMENTS))}
         {field('easing', 'Easing', choice('easing', EASINGS))}
       </fieldset>

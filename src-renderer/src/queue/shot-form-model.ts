@@ -17,6 +17,8 @@ export interface ShotFormValues {
   keyframeCount: string;
   seed: string;
   color: string;
+  /** What a picture's transparent areas become (#rrggbb); empty is black. */
+  background: string;
   movement: string;
   easing: string;
   /** The camera's start and end (x, y from -1 to 1, zoom from 1): empty keeps the move's own. */
@@ -57,6 +59,7 @@ export function defaultShotValues(n: number): ShotFormValues {
     keyframeCount: '1',
     seed: '1',
     color: '',
+    background: '',
     movement: 'zoom',
     easing: 'ease_in_out',
     fromX: '',
@@ -122,6 +125,7 @@ export function projectOf(v: ShotFormValues, pictures: readonly KeyframePicture[
         resolution: { width: numberOf(v.width), height: numberOf(v.height) },
         keyframes,
         camera: cameraOf(v),
+        ...(v.background.trim() ? { background: v.background.trim() } : {}),
         interpolation: { method: v.method, sourceFps: numberOf(v.sourceFps), transition: v.transition, transitionDuration: numberOf(v.transitionDuration) },
         quality: v.quality,
         export: { format: v.format },
@@ -152,6 +156,7 @@ const SHOT_FIELDS: Record<string, ShotField> = {
   'interpolation.transition': 'transition',
   'interpolation.transitionDuration': 'transitionDuration',
   'export.format': 'format',
+  background: 'background',
   quality: 'quality',
 };
 const KEYFRAME_FIELDS: Record<string, ShotField> = { generator: 'generator', seed: 'seed', color: 'color' };
