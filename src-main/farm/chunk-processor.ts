@@ -36,7 +36,7 @@ const PROGRESS_EVERY_MS = 250;
 export type StopWhy = 'canceled' | 'lost' | 'shutdown';
 
 export type NodeLogEvent =
-  | { type: 'taken'; chunk: string; attempt: number; stage: string; output: string }
+  | { type: 'taken'; chunk: string; attempt: number; stage: string; kind: string; output: string }
   | { type: 'ffmpeg'; chunk: string; pid: number }
   | { type: 'done'; chunk: string; attempt: number; output: string; elapsedMs: number }
   | { type: 'failed'; chunk: string; attempt: number; output: string; code: string; message: string }
@@ -88,7 +88,7 @@ export async function processChunk(job: Job, token: string | undefined, node: No
     canceled: () => stop('canceled', 'canceled by the coordinator'),
   });
   const progress = progressRelay(job, node.name, attempt);
-  node.log({ type: 'taken', chunk: chunkId, attempt, stage: task.stage, output });
+  node.log({ type: 'taken', chunk: chunkId, attempt, stage: task.stage, kind: 'kind' in task ? task.kind : 'whole', output });
   const started = performance.now();
   try {
     progress(0, 0, true);

@@ -1,0 +1,96 @@
+/**
+ * A node SIGKILLed mid-chunk: its workers see their parent gone and take their ffmpeg with them,
+ * its chunk's lock expires and BullMQ's stalled check hands the chunk to another node; the shot
+ * completes, every chunk finished exactly once, and the chunks the dead node had finished are kept.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ThroughputLearner } from '../../src-main/engine/chunks/throughput-learner.ts';
+import { createEngineCircuits } from '../../src-main/engine/circuits.ts';
+import { parseProject } from '../../src-main/engine/model.ts';
+import { RenderEngine } from '../../src-main/engine/pipeline.ts';
+import type { PipelineTrace } from '../../src-main/engine/trace.ts';
+import { until } from '../host/helpers.ts';
+import { type Farm, openFarm } from './farm-fixture.ts';
+import { skipWithoutRedis } from './redis-harness.ts';
+
+const SLOW = 240_000;
+const skip = skipWithoutRedis('node-loss');
+
+/** 640x360 optical flow: each chunk takes a couple of seconds of real minterpolate, time enough to kill its node in the middle. */
+const shot = parseProject({
+  version: 1,
+  name: 'loss',
+  shots: [
+    {
+      id: 'loss',
+      duration: 4,
+      fps: 24,
+      resolution: { width: 640, height: 360 },
+      keyframes: [{ generator: 'mandelbrot' }, { generator: 'testsrc2' }],
+      camera: { movement: 'zoom' },
+      interpolation: { method: 'optical_flow', sourceFps: 12, transition: 'crossfade', transitionDuration: 0.5 },
+    },
+  ],
+}).shots[0]!;
+
+describe.skipIf(skip)('a node killed mid-chunk', () => {
+  let farm: Farm;
+  beforeAll(async () => {
+    farm = await openFarm({ nodes: ['alpha', 'beta', 'gamma'] });
+  }, 60_000);
+  afterAll(async () => farm?.close(), 60_000);
+
+  it(
+    'costs only its running chunk: handed on, finished once elsewhere, no orphan process',
+    async () => {
+      const circuits = createEngineCircuits();
+      circuits.configure('video_interpolation', { timeoutMs: 30_000, maxConcurrent: 3 });
+      circuits.configure('video_frame_processing', { maxConcurrent: 3 });
+      const throughput = new ThroughputLearner();
+      throughput.pin({ stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, 0.7);
+      const engine = new RenderEngine({ circuits, workers: farm.leaser, throughput, parallelism: 3, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 } });
+      const rendering = engine.renderShot(shot, { quality: 'draft', outDir: join(farm.shared, 'out'), workDir: join(farm.shared, 'work'), resolveAsset: (p) => join(farm.shared, p) });
+      rendering.catch(() => undefined); // awaited below; a failed wait before then must not leave it unhandled
+
+      // The first node to start ffmpeg on an interpolation chunk dies at once, mid-chunk.
+      const chunkOf = (node: (typeof farm.nodes)[number]) => {
+        const taken = node.of('taken').filter((l) => l.stage === 'interpolation' && l.kind === 'chunk');
+        return taken.find((t) => node.of('ffmpeg').some((f) => f.chunk === t.chunk) && !node.of('done').some((d) => d.chunk === t.chunk));
+      };
+      const victim = await until(() => farm.nodes.find((n) => chunkOf(n)), 120_000, 'a node runs an interpolation chunk');
+      const lost = chunkOf(victim)!;
+      // Frozen first, its ffmpeg cannot finish on its own: only the dead node's worker can end it.
+      const ffmpeg = victim.of('ffmpeg').find((f) => f.chunk === lost.chunk)!.pid!;
+      process.kill(ffmpeg, 'SIGSTOP');
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      const killedAt = Date.now();
+
+      // Its workers notice their parent is gone and take their ffmpeg with them.
+      await until(() => victim.alivePids().length === 0, 5000, `the dead node's workers and ffmpeg are gone (still alive: ${victim.alivePids().join(', ')})`);
+      expect(Date.now() - killedAt).toBeLessThan(5000);
+      await farm.untilCapacity(2);
+
+      const result = await rendering;
+      expect(result.verification).toMatchObject({ width: 640, height: 360, frames: 96 });
+
+      // The lost chunk was finished by another node, after BullMQ's stalled check handed it on.
+      const survivors = farm.nodes.filter((n) => n !== victim);
+      const finishers = survivors.filter((n) => n.of('done').some((d) => d.chunk === lost.chunk));
+      expect(finishers).toHaveLength(1);
+      expect(victim.of('done').some((d) => d.chunk === lost.chunk)).toBe(false);
+      expect(farm.events.some((e) => e.type === 'stalled' && e.chunk === lost.chunk)).toBe(true);
+      // Every chunk finished exactly once over the three nodes: the dead node's finished ones were kept.
+      const finished = farm.nodes.flatMap((n) => n.of('done').map((d) => d.output));
+      expect(new Set(finished).size).toBe(finished.length);
+
+      const { trace } = JSON.parse(await readFile(result.sidecar, 'utf8')) as { trace: PipelineTrace };
+      const attempt = trace.attempts.find((a) => a.outcome === 'ok' && a.node === finishers[0]!.name && /chunk/.test(a.detail ?? ''));
+      expect(attempt).toBeDefined();
+      expect(trace.attempts.every((a) => a.outcome === 'ok')).toBe(true);
+    },
+    SLOW,
+  );
+});
