@@ -136,13 +136,15 @@ export class ChunkDispatcher {
     if (p.settling || !p.queued) return;
     const { queue } = this.parts;
     const state = await queue.getJobState(p.id).catch(() => undefined);
-    if (state === undefined || p.settling) return;
+    if (p.settling) return;
     if (state === 'completed' || state === 'failed') return this.finished(p);
     if (p.canceledAt !== undefined) {
-      const gone = await this.takeBack(p);
+      // Past the wait, the chunk's node has killed its ffmpeg whatever it heard (even with Redis out of reach).
+      const gone = state !== undefined && (await this.takeBack(p));
       if (gone || performance.now() - p.canceledAt > cancelWaitMs(this.parts.timings())) this.settle(p, () => p.reject(canceledBy(p.options.signal!, p.task.stage, 'on the farm')));
       return;
     }
+    if (state === undefined) return;
     if (state === 'unknown') {
       this.settle(p, () => p.reject(new StageError('worker_crashed', p.task.stage, `chunk ${p.id} vanished from the farm's queue`)));
       return;

@@ -51,6 +51,9 @@ export async function openFarmCoordinator(options: CoordinatorOptions): Promise<
   queue.on('error', (error) => onError(`queue: ${error.message}`));
   events.on('error', (error) => onError(`queue events: ${error.message}`));
   await events.waitUntilReady();
+  // One coordinator per farm (as one host per data folder): chunks still waiting from an earlier
+  // coordinator's life belong to jobs its recovery has put back in the queue, so nobody needs them.
+  await queue.drain(true);
 
   let leaser: FarmLeaser | undefined;
   const registry = new NodeRegistry(probe, timings, () => leaser?.pump());

@@ -8,13 +8,10 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ThroughputLearner } from '../../src-main/engine/chunks/throughput-learner.ts';
-import { createEngineCircuits } from '../../src-main/engine/circuits.ts';
 import { inJob } from '../../src-main/engine/job-scope.ts';
-import { RenderEngine } from '../../src-main/engine/pipeline.ts';
 import { BLOCKLIST_AFTER_FAILURES } from '../../src-main/farm/blocklist.ts';
 import { farmKeys } from '../../src-main/farm/farm-keys.ts';
-import { type Farm, chunkedShot, openFarm } from './farm-fixture.ts';
+import { type Farm, chunkedShot, farmEngine, openFarm, renderOnFarm } from './farm-fixture.ts';
 import { skipWithoutRedis } from './redis-harness.ts';
 
 const SLOW = 240_000;
@@ -36,19 +33,17 @@ describe.skipIf(skip)('a node that keeps failing a stage for a job', () => {
   it(
     'is blocklisted for that job and stage after three failures, hands such chunks back, and the shot completes',
     async () => {
-      const circuits = createEngineCircuits();
-      circuits.configure('video_interpolation', { timeoutMs: 8000, maxConcurrent: 2 });
-      // The coordinator's own circuits count every node's failures (a quorum is a later step): kept
-      // from opening here, so that what this test sees is the blocklist alone.
-      circuits.configure('video_interpolation', { failureThreshold: 50 });
-      circuits.configure('error_retry', { failureThreshold: 50 });
-      const throughput = new ThroughputLearner();
-      throughput.pin({ stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, 2);
-      const engine = new RenderEngine({ circuits, workers: farm.leaser, throughput, parallelism: 2, retry: { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 50 } });
-      const shot = chunkedShot('listed');
-      const result = await inJob('job-listed', () =>
-        engine.renderShot(shot, { quality: 'draft', outDir: join(farm.shared, 'out'), workDir: join(farm.shared, 'work'), resolveAsset: (p) => join(farm.shared, p) }),
-      );
+      const engine = farmEngine(farm, {
+        lanes: 2,
+        maxAttempts: 8,
+        // The coordinator's own circuits count every node's failures (a quorum is a later step): kept
+        // from opening here, so that what this test sees is the blocklist alone.
+        configure: (circuits) => {
+          circuits.configure('video_interpolation', { failureThreshold: 50 });
+          circuits.configure('error_retry', { failureThreshold: 50 });
+        },
+      });
+      const result = await inJob('job-listed', () => renderOnFarm(farm, engine, chunkedShot('listed')));
       expect(result.verification?.frames).toBe(72);
 
       const [good, broken] = farm.nodes as [(typeof farm.nodes)[number], (typeof farm.nodes)[number]];

@@ -10,23 +10,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { StageError } from '../../src-main/engine/tasks.ts';
 import { attemptsFolder } from '../../src-main/farm/chunk-files.ts';
 import { CHUNK_QUEUE } from '../../src-main/farm/farm-keys.ts';
 import { ChunkOutcomeSchema } from '../../src-main/farm/farm-messages.ts';
 import { frameTask, isAlive, waitUntil } from '../fixtures/stage-tasks.ts';
-import { type Farm, openFarm } from './farm-fixture.ts';
+import { type Farm, farmForSuite } from './farm-fixture.ts';
 import { skipWithoutRedis } from './redis-harness.ts';
 
 const skip = skipWithoutRedis('dispatch');
 
 describe.skipIf(skip)('a chunk on the farm', () => {
+  const farmOf = farmForSuite({ nodes: ['solo'] });
   let farm: Farm;
-  beforeAll(async () => {
-    farm = await openFarm({ nodes: ['solo'] });
-  }, 60_000);
-  afterAll(async () => farm?.close(), 60_000);
+  beforeAll(() => {
+    farm = farmOf();
+  });
 
   async function runOnLease(task: Parameters<Awaited<ReturnType<Farm['leaser']['lease']>>['run']>[0], signal?: AbortSignal) {
     const nodes: string[] = [];

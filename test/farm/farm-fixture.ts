@@ -5,7 +5,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import type { CircuitManager } from '../../src-main/breaker/index.ts';
+import { ThroughputLearner } from '../../src-main/engine/chunks/throughput-learner.ts';
+import { createEngineCircuits } from '../../src-main/engine/circuits.ts';
 import { parseProject, type Shot } from '../../src-main/engine/model.ts';
+import { RenderEngine } from '../../src-main/engine/pipeline.ts';
 import { WorkerPool } from '../../src-main/engine/worker-pool.ts';
 import { type FarmCoordinator, openFarmCoordinator } from '../../src-main/farm/coordinator.ts';
 import type { FarmLeaser } from '../../src-main/farm/farm-leaser.ts';
@@ -69,21 +74,63 @@ export async function openFarm(options: { nodes: string[]; workersPerNode?: numb
   return farm;
 }
 
-/** A small shot (320x180, a few seconds, optical flow from 12 to 24 fps) that a short interpolation timeout cuts into chunks. */
-export function chunkedShot(id: string, seconds = 3): Shot {
+/** One farm for the enclosing describe: opened before its tests, closed after; the getter answers it. */
+export function farmForSuite(options: Parameters<typeof openFarm>[0]): () => Farm {
+  let farm: Farm | undefined;
+  beforeAll(async () => {
+    farm = await openFarm(options);
+  }, 60_000);
+  afterAll(async () => farm?.close(), 60_000);
+  return () => farm!;
+}
+
+/**
+ * A small shot (320x180 by default, a few seconds, optical flow from 12 to 24 fps) that a short
+ * interpolation timeout cuts into chunks; at 640x360 each chunk takes a couple of seconds of real
+ * minterpolate, time enough to do something to its node in the middle.
+ */
+export function chunkedShot(id: string, options: { seconds?: number; width?: number; height?: number } = {}): Shot {
   return parseProject({
     version: 1,
     name: id,
     shots: [
       {
         id,
-        duration: seconds,
+        duration: options.seconds ?? 3,
         fps: 24,
-        resolution: { width: 320, height: 180 },
+        resolution: { width: options.width ?? 320, height: options.height ?? 180 },
         keyframes: [{ generator: 'mandelbrot' }, { generator: 'testsrc2' }],
         camera: { movement: 'zoom' },
         interpolation: { method: 'optical_flow', sourceFps: 12, transition: 'crossfade', transitionDuration: 0.5 },
       },
     ],
   }).shots[0]!;
+}
+
+export interface FarmEngineOptions {
+  /** The interpolation circuit's timeout, which (with the pinned figure) decides the chunks. */
+  timeoutMs?: number;
+  /** The pinned optical-flow figure, seconds per megapixel-frame: slower means smaller chunks. */
+  secondsPerMpf?: number;
+  lanes?: number;
+  maxAttempts?: number;
+  /** Circuit settings on the coordinator besides the stages' concurrency. */
+  configure?: (circuits: CircuitManager) => void;
+}
+
+/** A coordinator's engine over the farm's leaser, its stages as wide as the lanes. */
+export function farmEngine(farm: Farm, options: FarmEngineOptions = {}): RenderEngine {
+  const lanes = options.lanes ?? 3;
+  const circuits = createEngineCircuits();
+  circuits.configure('video_interpolation', { timeoutMs: options.timeoutMs ?? 8000, maxConcurrent: lanes });
+  circuits.configure('video_frame_processing', { maxConcurrent: lanes });
+  options.configure?.(circuits);
+  const throughput = new ThroughputLearner();
+  throughput.pin({ stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, options.secondsPerMpf ?? 2);
+  return new RenderEngine({ circuits, workers: farm.leaser, throughput, parallelism: lanes, retry: { maxAttempts: options.maxAttempts ?? 3, baseDelayMs: 20, maxDelayMs: 100 } });
+}
+
+/** Renders a shot at draft quality into the shared folder. */
+export function renderOnFarm(farm: Farm, engine: RenderEngine, shot: Shot) {
+  return engine.renderShot(shot, { quality: 'draft', outDir: join(farm.shared, shot.id), workDir: join(farm.shared, 'work', shot.id), resolveAsset: (p) => join(farm.shared, p) });
 }

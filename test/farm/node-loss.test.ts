@@ -4,54 +4,27 @@
  * completes, every chunk finished exactly once, and the chunks the dead node had finished are kept.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ThroughputLearner } from '../../src-main/engine/chunks/throughput-learner.ts';
-import { createEngineCircuits } from '../../src-main/engine/circuits.ts';
-import { parseProject } from '../../src-main/engine/model.ts';
-import { RenderEngine } from '../../src-main/engine/pipeline.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineTrace } from '../../src-main/engine/trace.ts';
 import { until } from '../host/helpers.ts';
-import { type Farm, openFarm } from './farm-fixture.ts';
+import { type Farm, chunkedShot, farmEngine, farmForSuite, renderOnFarm } from './farm-fixture.ts';
 import { skipWithoutRedis } from './redis-harness.ts';
 
 const SLOW = 240_000;
 const skip = skipWithoutRedis('node-loss');
 
-/** 640x360 optical flow: each chunk takes a couple of seconds of real minterpolate, time enough to kill its node in the middle. */
-const shot = parseProject({
-  version: 1,
-  name: 'loss',
-  shots: [
-    {
-      id: 'loss',
-      duration: 4,
-      fps: 24,
-      resolution: { width: 640, height: 360 },
-      keyframes: [{ generator: 'mandelbrot' }, { generator: 'testsrc2' }],
-      camera: { movement: 'zoom' },
-      interpolation: { method: 'optical_flow', sourceFps: 12, transition: 'crossfade', transitionDuration: 0.5 },
-    },
-  ],
-}).shots[0]!;
-
 describe.skipIf(skip)('a node killed mid-chunk', () => {
+  const farmOf = farmForSuite({ nodes: ['alpha', 'beta', 'gamma'] });
   let farm: Farm;
-  beforeAll(async () => {
-    farm = await openFarm({ nodes: ['alpha', 'beta', 'gamma'] });
-  }, 60_000);
-  afterAll(async () => farm?.close(), 60_000);
+  beforeAll(() => {
+    farm = farmOf();
+  });
 
   it(
     'costs only its running chunk: handed on, finished once elsewhere, no orphan process',
     async () => {
-      const circuits = createEngineCircuits();
-      circuits.configure('video_interpolation', { timeoutMs: 30_000, maxConcurrent: 3 });
-      circuits.configure('video_frame_processing', { maxConcurrent: 3 });
-      const throughput = new ThroughputLearner();
-      throughput.pin({ stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, 0.7);
-      const engine = new RenderEngine({ circuits, workers: farm.leaser, throughput, parallelism: 3, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 } });
-      const rendering = engine.renderShot(shot, { quality: 'draft', outDir: join(farm.shared, 'out'), workDir: join(farm.shared, 'work'), resolveAsset: (p) => join(farm.shared, p) });
+      const engine = farmEngine(farm, { timeoutMs: 30_000, secondsPerMpf: 0.7 });
+      const rendering = renderOnFarm(farm, engine, chunkedShot('loss', { seconds: 4, width: 640, height: 360 }));
       rendering.catch(() => undefined); // awaited below; a failed wait before then must not leave it unhandled
 
       // The first node to start ffmpeg on an interpolation chunk dies at once, mid-chunk.

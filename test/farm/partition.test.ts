@@ -4,41 +4,18 @@
  * watchdog kills that ffmpeg before the chunk's lock can expire; the chunk completes once, on
  * another node; and once the network is back the node rejoins and takes chunks again.
  */
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ThroughputLearner } from '../../src-main/engine/chunks/throughput-learner.ts';
-import { createEngineCircuits } from '../../src-main/engine/circuits.ts';
-import { type Shot, parseProject } from '../../src-main/engine/model.ts';
-import { RenderEngine } from '../../src-main/engine/pipeline.ts';
 import { isAlive } from '../../src-main/engine/process-liveness.ts';
 import { farmKeys } from '../../src-main/farm/farm-keys.ts';
 import { until } from '../host/helpers.ts';
-import { type Farm, chunkedShot, openFarm } from './farm-fixture.ts';
+import { type Farm, chunkedShot, farmEngine, openFarm, renderOnFarm } from './farm-fixture.ts';
 import type { NodeProcess } from './farm-nodes.ts';
 import { skipWithoutRedis } from './redis-harness.ts';
 import { TcpProxy } from './tcp-proxy.ts';
 
 const SLOW = 240_000;
 const skip = skipWithoutRedis('partition');
-
-/** 640x360 optical flow: each chunk takes a couple of seconds of real minterpolate. */
-const shotOf = (id: string) =>
-  parseProject({
-    version: 1,
-    name: id,
-    shots: [
-      {
-        id,
-        duration: 4,
-        fps: 24,
-        resolution: { width: 640, height: 360 },
-        keyframes: [{ generator: 'mandelbrot' }, { generator: 'testsrc2' }],
-        camera: { movement: 'zoom' },
-        interpolation: { method: 'optical_flow', sourceFps: 12, transition: 'crossfade', transitionDuration: 0.5 },
-      },
-    ],
-  }).shots[0]!;
 
 describe.skipIf(skip)('a node cut off from Redis mid-chunk', () => {
   let farm: Farm;
@@ -59,21 +36,10 @@ describe.skipIf(skip)('a node cut off from Redis mid-chunk', () => {
     await proxy?.close();
   }, 60_000);
 
-  /** Renders a shot on the farm, its interpolation cut into chunks by the timeout and a pinned figure. */
-  function render(shot: Shot, timeoutMs: number, secondsPerMpf: number) {
-    const circuits = createEngineCircuits();
-    circuits.configure('video_interpolation', { timeoutMs, maxConcurrent: 3 });
-    circuits.configure('video_frame_processing', { maxConcurrent: 3 });
-    const throughput = new ThroughputLearner();
-    throughput.pin({ stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, secondsPerMpf);
-    const engine = new RenderEngine({ circuits, workers: farm.leaser, throughput, parallelism: 3, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 } });
-    return engine.renderShot(shot, { quality: 'draft', outDir: join(farm.shared, shot.id), workDir: join(farm.shared, 'work', shot.id), resolveAsset: (p) => join(farm.shared, p) });
-  }
-
   it(
     "kills the node's ffmpeg before its lock expires; the chunk completes once elsewhere; the node rejoins",
     async () => {
-      const rendering = render(shotOf('cut'), 30_000, 0.7);
+      const rendering = renderOnFarm(farm, farmEngine(farm, { timeoutMs: 30_000, secondsPerMpf: 0.7 }), chunkedShot('cut', { seconds: 4, width: 640, height: 360 }));
       rendering.catch(() => undefined); // awaited below; a failed wait before then must not leave it unhandled
       const running = () => {
         const taken = cutoff.of('taken').filter((l) => l.stage === 'interpolation' && l.kind === 'chunk');
@@ -112,7 +78,7 @@ describe.skipIf(skip)('a node cut off from Redis mid-chunk', () => {
       proxy.restore();
       await farm.untilCapacity(3, 20_000);
       const before = cutoff.of('done').length;
-      const again = await render(chunkedShot('rejoined'), 8000, 2);
+      const again = await renderOnFarm(farm, farmEngine(farm), chunkedShot('rejoined'));
       expect(again.verification?.frames).toBe(72);
       expect(cutoff.of('done').length).toBeGreaterThan(before);
       const all = farm.nodes.flatMap((n) => n.of('done').map((d) => d.output));

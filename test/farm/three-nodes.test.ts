@@ -7,17 +7,14 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ThroughputLearner } from '../../src-main/engine/chunks/throughput-learner.ts';
-import { createEngineCircuits } from '../../src-main/engine/circuits.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../../src-main/engine/ffprobe.ts';
-import { RenderEngine } from '../../src-main/engine/pipeline.ts';
 import { type PipelineTrace, PipelineTraceSchema } from '../../src-main/engine/trace.ts';
 import { openFarmCoordinator } from '../../src-main/farm/coordinator.ts';
 import { Studio } from '../../src-main/host/studio.ts';
 import { demoProjectPath, until } from '../host/helpers.ts';
 import { FAST_FARM } from './farm-nodes.ts';
-import { type Farm, chunkedShot, openFarm } from './farm-fixture.ts';
+import { type Farm, chunkedShot, farmEngine, farmForSuite, renderOnFarm } from './farm-fixture.ts';
 import { skipWithoutRedis } from './redis-harness.ts';
 
 const SLOW = 240_000; // real ffmpeg in four processes on a loaded 2-core machine
@@ -25,30 +22,18 @@ const SLOW = 240_000; // real ffmpeg in four processes on a loaded 2-core machin
 const skip = skipWithoutRedis('three-nodes');
 
 describe.skipIf(skip)('three render nodes', () => {
+  const farmOf = farmForSuite({ nodes: ['alpha', 'beta', 'gamma'] });
   let farm: Farm;
-  beforeAll(async () => {
-    farm = await openFarm({ nodes: ['alpha', 'beta', 'gamma'] });
-  }, 60_000);
-  afterAll(async () => farm?.close(), 60_000);
-
-  function engine() {
-    const circuits = createEngineCircuits();
-    // A short interpolation timeout and a slow pinned figure cut the shot into several chunks; the
-    // farm's three places make three lanes (the stages' own concurrency caps raised to match).
-    circuits.configure('video_interpolation', { timeoutMs: 8000, maxConcurrent: 3 });
-    circuits.configure('video_frame_processing', { maxConcurrent: 3 });
-    const throughput = new ThroughputLearner();
-    throughput.pin({ stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, 2);
-    return new RenderEngine({ circuits, workers: farm.leaser, throughput, parallelism: 3, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 } });
-  }
+  beforeAll(() => {
+    farm = farmOf();
+  });
 
   it(
     'spreads a chunked shot over the nodes, names each attempt\'s node, and the output verifies',
     async () => {
       expect(farm.leaser.size).toBe(3);
-      const shot = chunkedShot('spread');
-      const outDir = join(farm.shared, 'out');
-      const result = await engine().renderShot(shot, { quality: 'draft', outDir, workDir: join(farm.shared, 'work', 'spread'), resolveAsset: (p) => join(farm.shared, p) });
+      const result = await renderOnFarm(farm, farmEngine(farm), chunkedShot('spread'));
+      const outDir = join(farm.shared, 'spread');
       expect(result.verification).toMatchObject({ width: 320, height: 180, frames: 72 });
       const { trace } = JSON.parse(await readFile(result.sidecar, 'utf8')) as { trace: PipelineTrace };
       const chunks = trace.attempts.filter((a) => a.stage === 'interpolation' && /chunk/.test(a.detail ?? ''));
@@ -102,7 +87,7 @@ describe.skipIf(skip)('three render nodes', () => {
       for (const node of farm.nodes.splice(0)) await node.stop();
       await farm.untilCapacity(0);
       expect(farm.leaser.size).toBe(farm.pool.size);
-      const result = await engine().renderShot(chunkedShot('alone', 2), { quality: 'draft', outDir: join(farm.shared, 'alone'), workDir: join(farm.shared, 'work', 'alone'), resolveAsset: (p) => join(farm.shared, p) });
+      const result = await renderOnFarm(farm, farmEngine(farm), chunkedShot('alone', { seconds: 2 }));
       const { trace } = JSON.parse(await readFile(result.sidecar, 'utf8')) as { trace: PipelineTrace };
       expect(trace.attempts.length).toBeGreaterThan(0);
       expect(trace.attempts.every((a) => a.node === undefined)).toBe(true);
