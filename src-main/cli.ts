@@ -96,7 +96,7 @@ async function serve(values: ServeOptions, out: (line: string) => void): Promise
     rendererDir: rendererDir(),
     tokenName: args.token ? 'token' : `${osUser()} (generated token)`,
   });
-  out(`${APP_NAME} serving ${args.data}${farm ? ` as the coordinator of the farm at ${args.farm} (shared folder ${args.shared})` : ''}`);
+  out(`${APP_NAME} serving ${args.data}${farm ? ` as the coordinator of the farm at ${farm.address} (shared folder ${args.shared})` : ''}`);
   out(`open ${server.url}`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -10,7 +10,7 @@ import { Blocklist } from './blocklist.ts';
 import { ChunkDispatcher, type FarmEvent } from './chunk-dispatcher.ts';
 import { CHUNK_QUEUE } from './farm-keys.ts';
 import { FarmLeaser, mayTake } from './farm-leaser.ts';
-import { connectOrThrow, farmConnection } from './farm-redis.ts';
+import { connectOrThrow, farmAddress, farmConnection } from './farm-redis.ts';
 import { DEFAULT_FARM_TIMINGS, type FarmTimings } from './farm-timings.ts';
 import { NodeRegistry } from './node-registry.ts';
 
@@ -26,6 +26,8 @@ export interface CoordinatorOptions {
 }
 
 export interface FarmCoordinator {
+  /** The farm's Redis, as it may be printed (a password masked). */
+  readonly address: string;
   readonly registry: NodeRegistry;
   /** The leaser for the Studio, over its pool; closing it closes the coordinator. */
   leaser(pool: WorkerPool): FarmLeaser;
@@ -78,6 +80,7 @@ export async function openFarmCoordinator(options: CoordinatorOptions): Promise<
       for (const c of connections) c.disconnect();
     })());
   return {
+    address: farmAddress(options.url),
     registry,
     leaser: (pool) => (leaser = new FarmLeaser({ pool, dispatcher, registry, blocklist, shared: options.shared, close })),
     close,

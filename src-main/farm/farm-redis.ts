@@ -22,6 +22,13 @@ export function parseFarmUrl(text: string): string {
   return url.toString();
 }
 
+/** The farm's address as it may be printed: a password in it is masked. */
+export function farmAddress(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
 export interface FarmConnectionOptions {
   /** Shown by Redis's CLIENT LIST, so an operator can tell the farm's connections apart. */
   name: string;
@@ -61,7 +68,7 @@ export async function connectOrThrow(client: Redis, url: string, timeoutMs = 500
     await Promise.race([client.connect(), late]);
   } catch (error) {
     client.disconnect();
-    throw new FarmUrlError(`cannot reach the farm's Redis at ${url}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new FarmUrlError(`cannot reach the farm's Redis at ${farmAddress(url)}: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     clearTimeout(timer);
   }
