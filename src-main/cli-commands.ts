@@ -26,6 +26,20 @@ export interface ServeOptions {
   data: string;
   token?: string;
   workers?: string;
+  farm?: string;
+  shared?: string;
+}
+
+/** `storycore node`: a render node of a farm. */
+export interface NodeOptions {
+  farm?: string;
+  name?: string;
+  workers?: string;
+  tags?: string;
+  shared?: string;
+  lockMs?: string;
+  stalledMs?: string;
+  heartbeatMs?: string;
 }
 
 export interface CircuitsOptions {
@@ -36,6 +50,7 @@ export interface CommandActions {
   /** `positionals` holds every operand, so the command itself can refuse more than one project. */
   render: (positionals: string[], values: RenderOptions) => Promise<void>;
   serve: (values: ServeOptions) => Promise<void>;
+  node: (values: NodeOptions) => Promise<void>;
   circuits: (values: CircuitsOptions) => void;
 }
 
@@ -54,13 +69,13 @@ Examples:
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /**
- * The program with its three commands. Output goes through `out` (help is stdout's), commander's
+ * The program with its four commands. Output goes through `out` (help is stdout's), commander's
  * own error printing is silenced and its exits become thrown CommanderErrors, so the caller decides
  * the message and the exit code.
  */
 export function defineCommands(out: (line: string) => void, actions: CommandActions): Command {
   const program = new Command('storycore')
-    .description(`${APP_NAME} — command line: render shots, serve the studio in a browser, show the circuits.`)
+    .description(`${APP_NAME} — command line: render shots, serve the studio in a browser, run a render node, show the circuits.`)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => out(text.trimEnd()),
@@ -96,7 +111,22 @@ export function defineCommands(out: (line: string) => void, actions: CommandActi
     .option('--data <dir>', 'the data folder: queue database, history, renders', join(homedir(), '.storycore'))
     .option('--token <token>', 'the access token, at least 16 characters (default: a random one)')
     .option('--workers <n>', 'worker processes, 1–16 (default: cores, at most 4)')
+    .option('--farm <redis://host:port>', "coordinate a render farm: chunks go to the nodes of this Redis (this machine renders while none is live); SQLite stays the studio's record")
+    .option('--shared <dir>', 'with --farm: the folder every machine of the farm sees at the same path; --data must be inside it')
     .action((values: ServeOptions) => actions.serve(values));
+
+  program
+    .command('node')
+    .description("a render node of a farm: takes chunks from the coordinator's Redis into its own worker pool, each under this node's circuit for its stage, and says it is alive with a heartbeat")
+    .option('--farm <redis://host:port>', "the farm's Redis (required)")
+    .option('--name <name>', 'this node\'s name in the farm, unique while it is live (default: the host name)')
+    .option('--workers <n>', 'worker processes, and so chunks at once, 1–16 (default: cores, at most 4)')
+    .option('--tags <a,b>', 'labels for this node, comma-separated (shown to the coordinator)')
+    .option('--shared <dir>', "the folder every machine of the farm sees at the same path (required): a chunk's files must be inside it")
+    .option('--lock-ms <ms>', "how long a taken chunk's lock lasts unless renewed: a lost node's chunk goes elsewhere about this long after, and a node cut off from Redis kills its chunk within half of it", '30000')
+    .option('--stalled-ms <ms>', 'how often this node looks for chunks whose lock expired (default: half of --lock-ms)')
+    .option('--heartbeat-ms <ms>', 'how often this node says it is alive; it counts as gone after three missed beats', '2000')
+    .action((values: NodeOptions) => actions.node(values));
 
   program
     .command('circuits')

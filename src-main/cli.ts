@@ -19,6 +19,7 @@ import { createEngineCircuits } from './engine/circuits.ts';
 import { QUALITIES, ProjectError, type Quality } from './engine/model.ts';
 import { type LoadedProject, loadProject } from './engine/project-io.ts';
 import { type CircuitOverride, renderProject } from './engine/render-project.ts';
+import { UsageError } from './cli-errors.ts';
 import { createReporter } from './cli-report.ts';
 import { type CircuitsOptions, type RenderOptions, type ServeOptions, defineCommands } from './cli-commands.ts';
 import { Studio, osUser } from './host/studio.ts';
@@ -26,8 +27,7 @@ import { DatabaseOpenError } from './queue/open-error.ts';
 import { UnsafeBindingError } from './transport/auth.ts';
 import { assertSafeBinding, generateToken, startServer } from './transport/http-server.ts';
 
-/** Exit codes: 0 all rendered, 1 a shot failed, 2 bad input (a refused shot included). */
-class UsageError extends Error {}
+// Exit codes: 0 all rendered, 1 a shot failed, 2 bad input (a UsageError; a refused shot included).
 
 const CIRCUIT_FIELDS = ['failureThreshold', 'recoveryTimeoutMs', 'successThreshold', 'timeoutMs', 'maxConcurrent', 'halfOpenMaxProbes', 'abandonAfterMs'] as const;
 
@@ -67,6 +67,8 @@ const ServeArgs = z.object({
   data: z.string().min(1, '--data must not be empty'),
   token: z.string().min(16, '--token must be at least 16 characters (or leave it out to get a random one)').max(512).optional(),
   workers: z.coerce.number({ error: '--workers must be a number' }).int().min(1, '--workers must be at least 1').max(16, '--workers must be at most 16').optional(),
+  farm: z.string().optional(),
+  shared: z.string().optional(),
 });
 
 async function serve(values: ServeOptions, out: (line: string) => void): Promise<number> {
@@ -74,7 +76,18 @@ async function serve(values: ServeOptions, out: (line: string) => void): Promise
   if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid arguments');
   const args = parsed.data;
   assertSafeBinding(args.host, args.token !== undefined);
-  const studio = await Studio.open({ dataDir: args.data, demoProjectPath: demoProjectPath(), ...(args.workers ? { workers: args.workers } : {}) });
+  if (args.shared !== undefined && args.farm === undefined) throw new UsageError('--shared goes with --farm: it names the folder the farm shares');
+  // The farm's door opens only when asked for: the embedded studio never loads BullMQ or ioredis.
+  const farm = args.farm === undefined ? undefined : await (await import('./cli-farm.ts')).openServeFarm({ farm: args.farm, shared: args.shared, data: args.data }, out);
+  const studio = await Studio.open({
+    dataDir: args.data,
+    demoProjectPath: demoProjectPath(),
+    ...(args.workers ? { workers: args.workers } : {}),
+    ...(farm ? { leaser: (pool) => farm.leaser(pool) } : {}),
+  }).catch(async (error: unknown) => {
+    await farm?.close();
+    throw error;
+  });
   const server = await startServer({
     studio,
     host: args.host,
@@ -83,7 +96,7 @@ async function serve(values: ServeOptions, out: (line: string) => void): Promise
     rendererDir: rendererDir(),
     tokenName: args.token ? 'token' : `${osUser()} (generated token)`,
   });
-  out(`${APP_NAME} serving ${args.data}`);
+  out(`${APP_NAME} serving ${args.data}${farm ? ` as the coordinator of the farm at ${farm.address} (shared folder ${args.shared})` : ''}`);
   out(`open ${server.url}`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -167,6 +180,7 @@ export async function runCli(argv: string[], out: (line: string) => void = (line
   const program = defineCommands(out, {
     render: async (positionals, values) => void (code = await render(positionals, values, out)),
     serve: async (values) => void (code = await serve(values, out)),
+    node: async (values) => void (code = await (await import('./cli-farm.ts')).runNode(values, out)),
     circuits: (values) => void (code = circuits(values, out)),
   });
   if (argv.length === 0) {
@@ -194,7 +208,7 @@ export async function runCli(argv: string[], out: (line: string) => void = (line
   }
 }
 
-const COMMANDS = ['render', 'serve', 'circuits'];
+const COMMANDS = ['render', 'serve', 'node', 'circuits'];
 
 /** Help asked for is exit 0; anything commander refuses (unknown option, missing value) is bad input, exit 2. */
 function commanderExit(error: CommanderError, argv: string[]): number {
@@ -202,7 +216,7 @@ function commanderExit(error: CommanderError, argv: string[]): number {
   if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
   if (error.code === 'commander.unknownCommand') {
     const name = /'(.*)'/.exec(error.message)?.[1] ?? argv[0];
-    process.stderr.write(`storycore: unknown command "${name}": try render, serve, circuits or --help\n`);
+    process.stderr.write(`storycore: unknown command "${name}": try render, serve, node, circuits or --help\n`);
     return 2;
   }
   const command = COMMANDS.find((c) => argv.includes(c));

@@ -143,6 +143,8 @@ export class StageRunner {
       const lease = await this.options.workers.lease(signal);
       let running: Promise<StageResult> | undefined;
       let rejectedFor: RejectionReason | undefined;
+      // A farm lease names the node that runs the attempt; a local worker names none.
+      let node: string | undefined;
       // startedAt is when it began, for the record; its duration is measured on the monotonic clock.
       const started = Date.now();
       const startedMono = performance.now();
@@ -150,7 +152,7 @@ export class StageRunner {
         const result = await breaker.execute(
           (ctx) => {
             run.emit({ type: 'stage_started', shotId: run.shot.id, stage, circuit: breaker.name, attempt, detail, ...chaosField(task) });
-            running = lease.run(task, { signal: ctx.signal, onProgress: (p) => run.progress(stage, task, p.percent) });
+            running = lease.run(task, { signal: ctx.signal, onProgress: (p) => run.progress(stage, task, p.percent), onNode: (n) => (node = n) });
             return running;
           },
           { signal, timeoutMs: call.deadlineMs, expectedMs: call.expectedMs },
@@ -159,7 +161,7 @@ export class StageRunner {
         // The breaker counts the same slow call; the trace keeps it with the job, for the analysis over days.
         const slow = call.expectedMs !== undefined && elapsedMs > call.expectedMs * breaker.config.slowCallFactor;
         const expected = call.expectedMs === undefined ? {} : { expectedMs: Math.round(call.expectedMs), ...(slow ? { slow } : {}) };
-        run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs, outcome: 'ok', ...expected, chaos: task.chaos?.mode, ffmpegLog: result.ffmpegLog });
+        run.trace.attempt({ stage, circuit: breaker.name, attempt, detail, startedAt: started, elapsedMs, outcome: 'ok', ...expected, chaos: task.chaos?.mode, ffmpegLog: result.ffmpegLog, ...(node ? { node } : {}) });
         run.emit({ type: 'stage_finished', shotId: run.shot.id, stage, circuit: breaker.name, attempt, elapsedMs, detail, ...chaosField(task) });
         run.progress(stage, task, 100);
         return result;
@@ -169,7 +171,7 @@ export class StageRunner {
           if (error.reason === 'open' && call.whenOpen === 'fail') throw error;
           rejectedFor = error.reason;
         } else {
-          this.recordFailure(call, task, attempt, started, startedMono, error, running);
+          this.recordFailure(call, task, attempt, started, startedMono, error, running, node);
           throw error;
         }
       } finally {
@@ -182,11 +184,11 @@ export class StageRunner {
     }
   }
 
-  private recordFailure(call: StageCall, task: StageTask, attempt: number, started: number, startedMono: number, error: unknown, running: Promise<StageResult> | undefined): void {
+  private recordFailure(call: StageCall, task: StageTask, attempt: number, started: number, startedMono: number, error: unknown, running: Promise<StageResult> | undefined, node: string | undefined): void {
     const { run, stage, circuit, detail } = call;
     const code = error instanceof StageError ? error.code : error instanceof CircuitTimeoutError ? 'timeout' : 'error';
     const elapsedMs = Math.round(performance.now() - startedMono);
-    const record = run.trace.attempt({ stage, circuit: circuit.name, attempt, detail, startedAt: started, elapsedMs, outcome: 'failed', error: describe(error), chaos: task.chaos?.mode, ffmpegLog: ffmpegLogOf(error) });
+    const record = run.trace.attempt({ stage, circuit: circuit.name, attempt, detail, startedAt: started, elapsedMs, outcome: 'failed', error: describe(error), chaos: task.chaos?.mode, ffmpegLog: ffmpegLogOf(error), ...(node ? { node } : {}) });
     // A timeout rejects at the deadline, before the worker has killed its ffmpeg and reported the
     // log: add it to the record when it comes (long before the shot ends and the trace is read).
     if (record.ffmpegLog === undefined && running) {

@@ -23,6 +23,8 @@ export interface AttemptRecord {
   chaos?: string;
   /** The log tail of each ffmpeg run of the attempt; absent when the worker reported none (it crashed). */
   ffmpegLog?: FfmpegRunLog[];
+  /** The farm node that ran the attempt (the last to take it, when a lost node handed it on); absent: this machine. */
+  node?: string;
 }
 
 export interface Degradation {
@@ -92,6 +94,7 @@ export const PipelineTraceSchema = z.object({
       error: z.string().optional(),
       chaos: z.string().optional(),
       ffmpegLog: z.array(FfmpegRunLogSchema).optional(),
+      node: z.string().optional(),
     }),
   ),
   stageTimingsMs: z.record(z.string(), z.number()),

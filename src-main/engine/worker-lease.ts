@@ -11,6 +11,8 @@ export interface StageRunOptions {
   onProgress?: (progress: { percent: number; frames: number }) => void;
   /** Called with the pid of each ffmpeg the task starts. */
   onSpawn?: (pid: number) => void;
+  /** Called with the name of the farm node that takes the task, each time one does (never for a local worker). */
+  onNode?: (node: string) => void;
 }
 
 /** One worker held by one caller until release(); it runs one task at a time. */

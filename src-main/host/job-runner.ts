@@ -8,6 +8,7 @@ import type { Job, StudioEvent } from '../../src-preload/contract.ts';
 import { EmergencyStopError } from '../breaker/index.ts';
 import { StoppedError } from '../engine/admission.ts';
 import type { EngineEvent } from '../engine/events.ts';
+import { inJob } from '../engine/job-scope.ts';
 import type { Quality, Shot } from '../engine/model.ts';
 import type { RenderEngine } from '../engine/pipeline.ts';
 import type { PipelineTrace } from '../engine/trace.ts';
@@ -71,7 +72,8 @@ export class RunningJob {
     const { outDir, workDir } = jobDirs(dataDir, this.id);
     let trace: PipelineTrace | undefined;
     try {
-      const result = await engine.renderShot(spec.shot, {
+      // In the job's scope: a farm keeps its blocklists per job, and the engine's calls name none.
+      const result = await inJob(this.id, () => engine.renderShot(spec.shot, {
         quality,
         outDir,
         workDir,
@@ -84,7 +86,7 @@ export class RunningJob {
         },
         onEvent: (event) => this.onEngineEvent(event),
         onTrace: (t) => (trace = t),
-      });
+      }));
       await rm(workDir, { recursive: true, force: true });
       await writeOutputThumbnail(result.output).catch(() => undefined); // the queue's picture of it; a render never fails for want of one
       this.changed(queue.markDone(this.id, { output: result.output, sidecar: result.sidecar, trace }));

@@ -17,6 +17,7 @@ import { relieveMemoryPressure } from '../engine/memory-pressure.ts';
 import { RenderEngine } from '../engine/pipeline.ts';
 import { ResourceMonitor } from '../engine/resource-monitor.ts';
 import type { RetryPolicy } from '../engine/retry.ts';
+import type { WorkerLeaser } from '../engine/worker-lease.ts';
 import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
 import { openDatabase } from '../queue/database.ts';
 import { Journal } from '../queue/journal.ts';
@@ -46,6 +47,11 @@ export interface StudioOptions {
   circuitOptions?: Omit<ManagerOptions, 'circuits'>;
   retry?: RetryPolicy;
   monitorIntervalMs?: number;
+  /**
+   * Where chunks run, given this machine's pool: `serve --farm` hands them to the render farm (and
+   * to the pool while no node is live). Default: the pool itself. Closed before the pool is.
+   */
+  leaser?: (pool: WorkerPool) => WorkerLeaser & { close(): Promise<void> };
 }
 
 export class Studio {
@@ -63,6 +69,8 @@ export class Studio {
   private readonly settings: StudioSettings;
   private readonly registry: ProcessRegistry;
   private readonly pool: WorkerPool;
+  /** The farm's leaser in serve --farm; none: chunks run on the pool. */
+  private readonly farm: (WorkerLeaser & { close(): Promise<void> }) | undefined;
   private readonly bus: EventBus;
   private readonly audit: Audit;
   private readonly monitor: ResourceMonitor;
@@ -101,7 +109,8 @@ export class Studio {
     this.pool = new WorkerPool({ size: workers, ...(options.spawner ? { spawner: options.spawner } : {}) });
     this.pool.on('worker_started', ({ pid }) => pid && this.registry.add(pid));
     this.pool.on('worker_exited', ({ pid }) => pid && this.registry.remove(pid));
-    this.engine = new RenderEngine({ circuits: this.circuits, workers: this.pool, parallelism: workers, throughput: this.throughput, ...(options.retry ? { retry: options.retry } : {}) });
+    this.farm = options.leaser?.(this.pool);
+    this.engine = new RenderEngine({ circuits: this.circuits, workers: this.farm ?? this.pool, parallelism: workers, throughput: this.throughput, ...(options.retry ? { retry: options.retry } : {}) });
     this.engine.setChaos(this.settings.chaosDrills());
 
     this.bus = new EventBus({ snapshot: () => this.snapshot(), circuitStats: (name) => (this.circuits.has(name) ? this.circuits.getBreaker(name).stats() : undefined) });
@@ -244,6 +253,7 @@ export class Studio {
     this.monitor.stop();
     this.stopLoadSweep();
     this.bus.close();
+    await this.farm?.close();
     await this.pool.close();
     this.stopJournaling();
     this.queue.close();
