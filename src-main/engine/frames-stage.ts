@@ -5,9 +5,16 @@
  * Every chunk of every segment is one task under video_frame_processing with its own deadline, all
  * in one fan-out under parallel_processing; a segment's chunks are then joined without re-encoding.
  * A one-chunk segment is the whole-segment task, as before.
+ *
+ * Lazily: planFrames cuts the segments and names every chunk's key at once (what the later stages'
+ * keys are derived from), and renders nothing until the segments' files are asked for, which a
+ * render whose later chunks are all in the chunk store never does. Each chunk is then looked up in
+ * the store first, and a rendered one is offered to it.
  */
 import { join } from 'node:path';
-import { planChunks, type Chunk } from './chunks/planner.ts';
+import { fileDigest } from './chunk-store/store-key.ts';
+import { frameChunkKey, segmentKey } from './chunk-store/shot-keys.ts';
+import type { Chunk } from './chunks/planner.ts';
 import { fanOut } from './fan-out.ts';
 import { INTERMEDIATE_EXT } from './quality.ts';
 import type { ShotRun } from './shot-run.ts';
@@ -22,14 +29,21 @@ interface SegmentChunk {
   of: number;
 }
 
-export async function renderFrames(run: ShotRun, deps: StageDeps, parallelism: number, signal: AbortSignal): Promise<string[]> {
+/** The segments' identities, known before anything renders, and their files, made (or reused) when first asked for. */
+export interface FramesOutput {
+  /** Per segment, in order: the key of what holds its frames ('' without a chunk store). */
+  segments: string[];
+  files: () => Promise<string[]>;
+}
+
+export async function planFrames(run: ShotRun, deps: StageDeps, parallelism: number, signal: AbortSignal): Promise<FramesOutput> {
   const { timeline, shot, job } = run;
   const circuit = deps.circuits.getBreaker('video_frame_processing');
   const key = { stage: 'frame_processing' as const, method: 'zoompan', quality: job.quality };
   const secondsPerMpf = deps.throughput.figure(key).secondsPerMpf;
   const parts: SegmentChunk[] = [];
   for (const segment of timeline.segments) {
-    const plan = planChunks(
+    const plan = run.chunks.plan(
       { stage: 'frame_processing', method: 'zoompan', quality: job.quality, frames: segment.frames, width: shot.resolution.width, height: shot.resolution.height, fps: timeline.sourceFps },
       // Segments already fill the lanes when there are several: a segment is cut only as its cost asks.
       { circuit: circuit.name, timeoutMs: circuit.config.timeoutMs, maxConcurrent: circuit.config.maxConcurrent, workers: timeline.segments.length > 1 ? 1 : deps.lanes, secondsPerMpf, minParallelSeconds: MIN_PARALLEL_SECONDS },
@@ -37,7 +51,6 @@ export async function renderFrames(run: ShotRun, deps: StageDeps, parallelism: n
     if (!plan.ok) throw new StageError('invalid_task', 'frame_processing', plan.refusal.message);
     for (const chunk of plan.chunks) parts.push({ segment, chunk, of: plan.chunks.length });
   }
-  run.setParts('frame_processing', parts.length);
 
   const task = ({ segment, chunk, of }: SegmentChunk, chaos: ChaosMode | undefined): FrameTask => {
     const keyframe = shot.keyframes[segment.index]!;
@@ -59,6 +72,42 @@ export async function renderFrames(run: ShotRun, deps: StageDeps, parallelism: n
       ...(chaos ? { chaos: { mode: chaos } } : {}),
     };
   };
+  const keys = run.chunks.attached ? await partKeys(parts.map((part) => () => task(part, undefined))) : parts.map(() => undefined);
+  const segments = timeline.segments.map((segment) => {
+    const own = keys.filter((_, i) => parts[i]!.segment === segment);
+    return own.every((k) => k !== undefined) ? segmentKey(own) : '';
+  });
+  let files: Promise<string[]> | undefined;
+  return { segments, files: () => (files ??= renderParts(run, deps, parts, keys, task, parallelism, signal)) };
+}
+
+/** The chunks' keys; undefined for one whose key cannot be made (its picture is gone: the task then fails as it always did). */
+async function partKeys(tasks: (() => FrameTask)[]): Promise<(string | undefined)[]> {
+  return await Promise.all(
+    tasks.map(async (make) => {
+      try {
+        const task = make();
+        return frameChunkKey(task, 'image' in task.keyframe ? await fileDigest(task.keyframe.image) : undefined);
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+}
+
+async function renderParts(
+  run: ShotRun,
+  deps: StageDeps,
+  parts: SegmentChunk[],
+  keys: (string | undefined)[],
+  task: (part: SegmentChunk, chaos: ChaosMode | undefined) => FrameTask,
+  parallelism: number,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const { timeline, shot, job } = run;
+  const circuit = deps.circuits.getBreaker('video_frame_processing');
+  const key = { stage: 'frame_processing' as const, method: 'zoompan', quality: job.quality };
+  run.setParts('frame_processing', parts.length);
   const outputs = await fanOut({
     run,
     circuits: deps.circuits,
@@ -66,9 +115,14 @@ export async function renderFrames(run: ShotRun, deps: StageDeps, parallelism: n
     items: parts,
     limit: parallelism,
     signal,
-    work: async (part, _, laneSignal) => {
+    work: async (part, index, laneSignal) => {
       const { segment, chunk, of } = part;
       const single = of === 1;
+      const detail = single ? `segment ${segment.index}` : `segment ${segment.index} chunk ${chunk.index + 1}/${of} (frames ${chunk.start}–${chunk.end - 1})`;
+      const made = task(part, undefined);
+      const storeKey = keys[index];
+      const store = storeKey === undefined ? undefined : { key: storeKey, expect: { frames: made.frames, width: made.width, height: made.height } };
+      if (store && (await run.chunks.fetch({ ...store, stage: 'frame_processing', detail, task: made, output: made.output }, laneSignal))) return made.output;
       const result = await deps.runner.run({
         run,
         stage: 'frame_processing',
@@ -78,8 +132,9 @@ export async function renderFrames(run: ShotRun, deps: StageDeps, parallelism: n
         ...chunkTiming(chunk),
         whenOpen: 'wait',
         retries: 'policy',
-        detail: single ? `segment ${segment.index}` : `segment ${segment.index} chunk ${chunk.index + 1}/${of} (frames ${chunk.start}–${chunk.end - 1})`,
+        detail,
         signal: laneSignal,
+        ...(store ? { store } : {}),
       });
       learn(run, deps, key, chunk.end - chunk.start, result);
       return result.output;

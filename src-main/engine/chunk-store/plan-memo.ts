@@ -1,0 +1,75 @@
+/**
+ * Where a stage's chunks were cut the last time that work was planned. The planner sizes chunks
+ * from the learned throughput, which every finished chunk moves: left to itself, a resumed, retried
+ * or repeated render would often cut elsewhere, and no chunk key would match. So the store
+ * remembers, per stage geometry (stage, method, quality, frame count, size, rates: everything the
+ * cut depends on except the content and the figure), the chunk ends it used; a later plan of the
+ * same geometry keeps them while every chunk still fits its circuit's timeout with the figure of
+ * that moment, and is cut afresh (and remembered) otherwise. The content is left out on purpose: a
+ * shot whose last keyframe changed must be cut as before, or none of its unchanged chunks is found.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { canonicalJson, CHUNK_KEY, sha256Hex } from './store-key.ts';
+
+const PlanFileSchema = z.object({ ends: z.array(z.number().int().positive()).min(1) });
+
+export class PlanMemo {
+  private readonly dir: string;
+  private readonly plans = new Map<string, number[]>();
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  load(): void {
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.dir).filter((n) => n.endsWith('.json'));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const key = name.slice(0, -'.json'.length);
+      if (!CHUNK_KEY.test(key)) continue;
+      try {
+        this.plans.set(key, PlanFileSchema.parse(JSON.parse(readFileSync(join(this.dir, name), 'utf8'))).ends);
+      } catch {
+        // Unreadable: that geometry is planned afresh.
+      }
+    }
+  }
+
+  /** The chunk ends last used for this geometry, if any. */
+  get(geometry: unknown): number[] | undefined {
+    return this.plans.get(sha256Hex(canonicalJson(geometry)));
+  }
+
+  /** Remembers the ends (best effort: a plan that is not remembered costs reuse, never correctness). */
+  async set(geometry: unknown, ends: readonly number[]): Promise<void> {
+    const key = sha256Hex(canonicalJson(geometry));
+    const known = this.plans.get(key);
+    if (known && known.length === ends.length && known.every((e, i) => e === ends[i])) return;
+    this.plans.set(key, [...ends]);
+    try {
+      await mkdir(this.dir, { recursive: true });
+      const file = join(this.dir, `${key}.json`);
+      const temp = `${file}.${process.pid}.tmp`;
+      await writeFile(temp, JSON.stringify({ ends }));
+      await rename(temp, file);
+    } catch {
+      // A full disk: the plan lives in memory for this process.
+    }
+  }
+
+  get size(): number {
+    return this.plans.size;
+  }
+
+  async clear(): Promise<void> {
+    this.plans.clear();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
