@@ -6,7 +6,8 @@
  *   for files on their way in, `pins/` (store-pins.ts), `plans/` (plan-memo.ts).
  * - In: a chunk is hard-linked (the same disk: no bytes copied; copied where a link cannot be made)
  *   into `incoming/`, checked there (ffprobe, size, SHA-256), renamed into place, then its record
- *   written. Any failure on the way (a full disk among them) removes what was written: the chunk is
+ *   written. A file that lives on outside the scratch folders (a shot's export, which the artist
+ *   keeps) is copied both ways instead, so that damage to the one never reaches the other. Any failure on the way (a full disk among them) removes what was written: the chunk is
  *   not stored, the render goes on.
  * - Out: linked into the place the pipeline expects it, checked again there (the same inode), then
  *   renamed into place. A chunk that does not check out is deleted from the store and rendered anew.
@@ -20,7 +21,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, link, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { PlanMemo } from './plan-memo.ts';
-import { type EntryExpect, factsProblem, fileFacts, type StoredEntry, StoredEntrySchema } from './store-entry.ts';
+import { type EntryExpect, entryProblem, factsProblem, fileFacts, type StoredEntry, StoredEntrySchema } from './store-entry.ts';
 import { StorePins } from './store-pins.ts';
 import { CHUNK_KEY } from './store-key.ts';
 
@@ -50,6 +51,8 @@ export interface PutOptions {
   expect?: EntryExpect;
   workMs: number;
   meta?: unknown;
+  /** Copy, never link: the file lives on outside the scratch folders. */
+  detached?: boolean;
 }
 
 const LINK_REFUSED = new Set(['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP']);
@@ -136,7 +139,7 @@ export class ChunkStore {
    * the target, checked (size, SHA-256, ffprobe), renamed into place. A chunk that fails the check
    * is deleted from the store: 'corrupt', with why.
    */
-  async fetch(key: string, target: string, options: { expect?: EntryExpect; signal?: AbortSignal } = {}): Promise<FetchResult> {
+  async fetch(key: string, target: string, options: { expect?: EntryExpect; signal?: AbortSignal; detached?: boolean } = {}): Promise<FetchResult> {
     const entry = this.index.get(key);
     if (!entry) return { status: 'miss' };
     this.busy.set(key, (this.busy.get(key) ?? 0) + 1);
@@ -144,19 +147,13 @@ export class ChunkStore {
     try {
       await mkdir(dirname(target), { recursive: true });
       try {
-        await this.copyIn(this.entryPath(key), temp);
+        await this.copyIn(this.entryPath(key), temp, options.detached);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return { status: 'miss', reason: `could not read it out: ${describe(error)}` };
         await this.drop(key);
         return { status: 'corrupt', reason: 'its file is missing from the store' };
       }
-      let problem: string | undefined;
-      try {
-        problem = factsProblem(await fileFacts(temp, options.signal), { ...entry, ...options.expect });
-      } catch (error) {
-        if (options.signal?.aborted) throw error;
-        problem = `ffprobe cannot read it (${describe(error).split('\n')[0]})`;
-      }
+      const problem = await entryProblem(temp, entry, options.expect, options.signal);
       if (problem) {
         await this.drop(key);
         return { status: 'corrupt', reason: problem };
@@ -217,7 +214,7 @@ export class ChunkStore {
     let placed = false;
     let committed = false;
     try {
-      await this.copyIn(source, temp);
+      await this.copyIn(source, temp, options.detached);
       const facts = await fileFacts(temp);
       const problem = factsProblem(facts, { ...options.expect, bytes });
       if (problem) return { status: 'refused', reason: `not stored: ${problem}` };
@@ -268,8 +265,8 @@ export class ChunkStore {
     await Promise.all([rm(this.entryPath(key, entry?.ext), { force: true }), rm(this.recordPath(key), { force: true })]);
   }
 
-  private async copyIn(source: string, target: string): Promise<void> {
-    if (this.transfer === 'link') {
+  private async copyIn(source: string, target: string, detached = false): Promise<void> {
+    if (this.transfer === 'link' && !detached) {
       try {
         await link(source, target);
         return;

@@ -21,7 +21,10 @@ import type { EntryExpect, StoredEntry } from './store-entry.ts';
 export interface StoreCall {
   key: string;
   expect?: EntryExpect;
-  /** The chunk stands for the whole shot's work (the final export): reusing it saves all of it. */
+  /**
+   * The chunk is the shot's export: it stands for the whole shot's work (reusing it saves all of
+   * it), and lives on in the render folder, so it is copied in and out, never linked.
+   */
   whole?: boolean;
 }
 
@@ -70,7 +73,7 @@ export class ShotChunks {
   async fetch(piece: StoredPiece, signal: AbortSignal): Promise<StoredEntry | undefined> {
     if (!this.store || !this.read) return undefined;
     this.pin(piece.key);
-    const found = await this.store.fetch(piece.key, piece.output, { ...(piece.expect ? { expect: piece.expect } : {}), signal });
+    const found = await this.store.fetch(piece.key, piece.output, { ...(piece.expect ? { expect: piece.expect } : {}), signal, detached: piece.whole === true });
     if (found.status === 'hit') {
       this.record(piece.stage, { stage: piece.stage, detail: piece.detail, key: shortKey(piece.key), outcome: 'reused', workMs: found.entry.workMs });
       this.run.progress(piece.stage, piece.task, 100);
@@ -104,7 +107,7 @@ export class ShotChunks {
     const meta = result.verification || result.quality ? { verification: result.verification, quality: result.quality } : undefined;
     const record: ChunkRecord = { stage, detail, key: shortKey(call.key), outcome: 'rendered', workMs: result.elapsedMs };
     trace.chunks!.push(record);
-    const put = store.put(call.key, result.output, { workMs, ...(call.expect ? { expect: call.expect } : {}), ...(meta ? { meta } : {}) }).then((stored) => {
+    const put = store.put(call.key, result.output, { workMs, detached: call.whole === true, ...(call.expect ? { expect: call.expect } : {}), ...(meta ? { meta } : {}) }).then((stored) => {
       record.stored = stored.status !== 'refused';
       if (stored.status === 'refused') record.reason = stored.reason;
       this.run.emit({ type: 'chunk', shotId: this.run.shot.id, ...record });

@@ -50,6 +50,24 @@ export async function fileFacts(path: string, signal?: AbortSignal): Promise<Fil
   return { bytes: info.size, sha256, frames: probed.frames, width: probed.width, height: probed.height };
 }
 
+/**
+ * Why a stored entry's file (at `path`) is not what was stored, or undefined when it is: the cheap
+ * checks first (size, then the digest), ffprobe only for a file whose bytes are the stored ones.
+ */
+export async function entryProblem(path: string, entry: StoredEntry, expect: EntryExpect = {}, signal?: AbortSignal): Promise<string | undefined> {
+  const bytes = (await stat(path)).size;
+  if (bytes !== entry.bytes) return `it holds ${bytes} bytes, ${entry.bytes} were stored`;
+  if ((await streamDigest(path)) !== entry.sha256) return 'its bytes changed since it was stored (SHA-256 differs)';
+  let probed;
+  try {
+    probed = await probe(path, signal ? { signal } : {});
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return `ffprobe cannot read it (${(error instanceof Error ? error.message : String(error)).split('\n')[0]})`;
+  }
+  return factsProblem({ bytes, sha256: entry.sha256, frames: probed.frames, width: probed.width, height: probed.height }, { ...entry, ...expect });
+}
+
 /** How a file differs from what it should be, in words; undefined when it is right. */
 export function factsProblem(facts: FileFacts, want: EntryExpect & Partial<FileFacts>): string | undefined {
   if (want.bytes !== undefined && facts.bytes !== want.bytes) return `it holds ${facts.bytes} bytes, ${want.bytes} were stored`;
