@@ -76,23 +76,31 @@ export class ChunkStore {
 
   static async open(options: ChunkStoreOptions): Promise<ChunkStore> {
     const store = new ChunkStore(options);
-    await mkdir(join(store.dir, 'entries'), { recursive: true });
-    await rm(join(store.dir, 'incoming'), { recursive: true, force: true });
-    await mkdir(join(store.dir, 'incoming'), { recursive: true });
-    await store.loadIndex();
-    store.pins.load();
-    store.plans.load();
-    await store.makeRoom(0);
+    await store.load();
     return store;
   }
 
-  private constructor(options: ChunkStoreOptions) {
+  /** A store not yet read from disk: load() it before any use (a host does once it holds its data folder). */
+  constructor(options: ChunkStoreOptions) {
     this.dir = options.dir;
     this.limit = checkedLimit(options.limitBytes);
     this.transfer = options.transfer ?? 'link';
     this.now = options.now ?? Date.now;
     this.pins = new StorePins(join(this.dir, 'pins'));
     this.plans = new PlanMemo(join(this.dir, 'plans'));
+  }
+
+  /** Reads the index, pins and plans, sweeps what a crash left half-written, and holds the limit. */
+  async load(): Promise<void> {
+    await mkdir(join(this.dir, 'entries'), { recursive: true });
+    await rm(join(this.dir, 'incoming'), { recursive: true, force: true });
+    await mkdir(join(this.dir, 'incoming'), { recursive: true });
+    this.index.clear();
+    this.committedBytes = 0;
+    await this.loadIndex();
+    this.pins.load();
+    this.plans.load();
+    await this.makeRoom(0);
   }
 
   get limitBytes(): number {

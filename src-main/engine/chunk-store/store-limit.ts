@@ -1,23 +1,31 @@
 /**
- * How large a chunk store may grow when nobody said: 20 GiB, or half of the disk space free for it
- * where that is less (what it already holds counts as free for it), so that a store on a small disk
- * never fills it. A 12 s 1080p shot's intermediates and chunks are about 1–2 GiB.
+ * The chunk store's size limit and what the host shows of the store. No Node: the contract
+ * re-exports them to the window, which compiles without Node's types.
  */
-import { statfsSync } from 'node:fs';
+import { z } from 'zod';
 
 export const GiB = 1024 ** 3;
+/** How large a store may grow when nobody said (less on a disk with little free space: free-space.ts). */
 export const DEFAULT_STORE_LIMIT_BYTES = 20 * GiB;
-/** Below this a store holds hardly a shot: refused as a setting. */
+/** Below this a store holds hardly one shot: refused as a setting. */
 export const MIN_STORE_LIMIT_BYTES = 64 * 1024 ** 2;
-export const MAX_STORE_LIMIT_BYTES = 1024 ** 4 * 64;
+export const MAX_STORE_LIMIT_BYTES = 64 * 1024 ** 4;
 
-/** The default limit for a store in `dir` that already holds `usedBytes`. */
-export function defaultStoreLimit(dir: string, usedBytes = 0): number {
-  try {
-    const fs = statfsSync(dir);
-    const free = Number(fs.bavail) * Number(fs.bsize);
-    return Math.max(MIN_STORE_LIMIT_BYTES, Math.min(DEFAULT_STORE_LIMIT_BYTES, Math.floor((free + usedBytes) / 2)));
-  } catch {
-    return DEFAULT_STORE_LIMIT_BYTES;
-  }
+/** A limit as an operator sets it (the setChunkStoreLimit command) and the settings keep it. */
+export const ChunkStoreLimitSchema = z
+  .number({ error: 'limitBytes must be a number of bytes' })
+  .int('limitBytes must be a whole number of bytes')
+  .min(MIN_STORE_LIMIT_BYTES, `limitBytes must be at least ${MIN_STORE_LIMIT_BYTES} (64 MiB)`)
+  .max(MAX_STORE_LIMIT_BYTES, `limitBytes must be at most ${MAX_STORE_LIMIT_BYTES} (64 TiB)`);
+
+/** The store as the chunkStore command answers: space used, entries, the limit and where it comes from. */
+export interface ChunkStoreView {
+  bytes: number;
+  entries: number;
+  limitBytes: number;
+  /** 'setting': an operator set it (setChunkStoreLimit); 'default': 20 GiB or half the free disk. */
+  limitSource: 'default' | 'setting';
+  /** Entries of queued, paused or running jobs: never evicted. */
+  pinnedEntries: number;
+  pinnedBytes: number;
 }
