@@ -14,12 +14,16 @@
  * - Bounded: the bytes of every entry plus those being written stay within the limit. To make room
  *   the least recently used entries go first; pinned ones (a queued, paused or running job's) and
  *   ones being read never do; a chunk that cannot get room is not stored.
- * One process owns a store at a time (the host holds its data folder, the CLI its --out).
+ * The host owns its store alone (it holds its data folder). Command-line renders share theirs (a
+ * cache folder) without harm: each writes through its own `incoming/<pid>/`, and what one does not
+ * know of the other's (an entry added, one evicted) costs a render, never a wrong frame; only the
+ * limit is then held per process, not for all of them together.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, link, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { isAlive } from '../process-liveness.ts';
 import { PlanMemo } from './plan-memo.ts';
 import { type EntryExpect, entryProblem, factsProblem, fileFacts, type StoredEntry, StoredEntrySchema } from './store-entry.ts';
 import { StorePins } from './store-pins.ts';
@@ -93,8 +97,7 @@ export class ChunkStore {
   /** Reads the index, pins and plans, sweeps what a crash left half-written, and holds the limit. */
   async load(): Promise<void> {
     await mkdir(join(this.dir, 'entries'), { recursive: true });
-    await rm(join(this.dir, 'incoming'), { recursive: true, force: true });
-    await mkdir(join(this.dir, 'incoming'), { recursive: true });
+    await this.sweepIncoming();
     this.index.clear();
     this.committedBytes = 0;
     await this.loadIndex();
@@ -217,7 +220,7 @@ export class ChunkStore {
     const room = await this.locked(() => this.makeRoom(bytes));
     if (!room) return { status: 'refused', reason: 'the store is full of chunks of queued or running jobs' };
     const ext = extname(source).toLowerCase();
-    const temp = join(this.dir, 'incoming', `${key}.${randomBytes(4).toString('hex')}${ext}`);
+    const temp = join(this.incoming, `${key}.${randomBytes(4).toString('hex')}${ext}`);
     const final = this.entryPath(key, ext);
     let placed = false;
     let committed = false;
@@ -283,6 +286,23 @@ export class ChunkStore {
       }
     }
     await copyFile(source, target);
+  }
+
+  /** This process's way in. */
+  private get incoming(): string {
+    return join(this.dir, 'incoming', String(process.pid));
+  }
+
+  /** Empties this process's way in and those of processes gone (a crash's leftovers); a live one's is its own. */
+  private async sweepIncoming(): Promise<void> {
+    const root = join(this.dir, 'incoming');
+    await mkdir(root, { recursive: true });
+    for (const name of readdirSync(root)) {
+      const pid = /^\d+$/.test(name) ? Number(name) : NaN;
+      if (pid !== process.pid && Number.isSafeInteger(pid) && isAlive(pid)) continue;
+      await rm(join(root, name), { recursive: true, force: true });
+    }
+    await mkdir(this.incoming, { recursive: true });
   }
 
   private recordPath(key: string): string {

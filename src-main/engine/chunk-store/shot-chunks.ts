@@ -8,11 +8,15 @@
  * checked and linked in); the shot waits for every store before it ends (settle), so nothing is
  * deleted under a store in progress. A chunk that cannot be stored (a full disk, a full store) is
  * still used by this render: storing never fails a shot.
+ *
+ * A fault drill is never skipped by a reuse: with a drill on a stage, nothing of that stage or of
+ * a later one is looked up (a reused export would skip a drilled interpolation as surely as a
+ * reused interpolation chunk would); earlier stages still are.
  */
 import { DEFAULT_SAFETY_FACTOR } from '../chunks/cost-model.ts';
 import { type ChunkPlan, type PlanLimits, planChunks, type StageWork } from '../chunks/planner.ts';
 import type { ShotRun } from '../shot-run.ts';
-import type { StageName, StageResult, StageTask } from '../tasks.ts';
+import { STAGES, type StageName, type StageResult, type StageTask } from '../tasks.ts';
 import type { ChunkRecord } from '../trace.ts';
 import type { ChunkStore } from './chunk-store.ts';
 import type { EntryExpect, StoredEntry } from './store-entry.ts';
@@ -52,12 +56,16 @@ export class ShotChunks {
   private readonly read: boolean;
   private readonly owner: string | undefined;
   private readonly pending = new Set<Promise<void>>();
+  /** Stages from this one on are not looked up: the first one a fault drill is on. */
+  private readonly firstDrilled: number;
 
   constructor(run: ShotRun, options: ShotStoreOptions | undefined) {
     this.run = run;
     this.store = options?.store;
     this.read = options?.read ?? false;
     this.owner = options?.owner;
+    const drilled = run.trace.chaos.map((rule) => STAGES.indexOf(rule.stage));
+    this.firstDrilled = Math.min(STAGES.length, ...drilled);
     if (this.store) {
       run.trace.chunks = [];
       run.trace.storeRead = this.read;
@@ -71,7 +79,7 @@ export class ShotChunks {
 
   /** The stored chunk, put at piece.output and checked, or undefined (not stored, not read, or corrupt and deleted). */
   async fetch(piece: StoredPiece, signal: AbortSignal): Promise<StoredEntry | undefined> {
-    if (!this.store || !this.read) return undefined;
+    if (!this.store || !this.read || STAGES.indexOf(piece.stage) >= this.firstDrilled) return undefined;
     this.pin(piece.key);
     const found = await this.store.fetch(piece.key, piece.output, { ...(piece.expect ? { expect: piece.expect } : {}), signal, detached: piece.whole === true });
     if (found.status === 'hit') {

@@ -57,7 +57,7 @@ describe('the chunk store', () => {
     await writeFile(junk, Buffer.alloc(5000, 7));
     expect((await store.put(keyOf('junk'), junk, { workMs: 1 })).status).toBe('refused');
     expect(store.stats()).toMatchObject({ entries: 0, bytes: 0 });
-    expect(await readdir(join(store.dir, 'incoming'))).toEqual([]);
+    expect(await readdir(join(store.dir, 'incoming', String(process.pid)))).toEqual([]);
   });
 
   it('finds a truncated, an overwritten and a missing entry, deletes each, and says why', async () => {
@@ -115,7 +115,7 @@ describe('the chunk store', () => {
     const again = await ChunkStore.open({ dir: store.dir, limitBytes: store.limitBytes });
     expect(again.stats()).toMatchObject({ entries: 2, bytes: chunk.bytes * 2, pinnedEntries: 1 });
     expect(existsSync(orphan)).toBe(false);
-    expect(await readdir(join(store.dir, 'incoming'))).toEqual([]);
+    expect(await readdir(join(store.dir, 'incoming', String(process.pid)))).toEqual([]);
     // The host keeps only the owners still waiting or running.
     again.pins.retain([]);
     expect(again.stats().pinnedEntries).toBe(0);
