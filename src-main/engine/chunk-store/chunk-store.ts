@@ -94,9 +94,8 @@ export class ChunkStore {
     this.plans = new PlanMemo(join(this.dir, 'plans'));
   }
 
-  /** Reads the index, pins and plans, sweeps what a crash left half-written, and holds the limit. */
+  /** Reads the index, pins and plans, sweeps what a crash left half-written, and holds the limit. Creates nothing: folders appear with the first chunk. */
   async load(): Promise<void> {
-    await mkdir(join(this.dir, 'entries'), { recursive: true });
     await this.sweepIncoming();
     this.index.clear();
     this.committedBytes = 0;
@@ -225,6 +224,7 @@ export class ChunkStore {
     let placed = false;
     let committed = false;
     try {
+      await mkdir(this.incoming, { recursive: true });
       await this.copyIn(source, temp, options.detached);
       const facts = await fileFacts(temp);
       const problem = factsProblem(facts, { ...options.expect, bytes });
@@ -296,13 +296,12 @@ export class ChunkStore {
   /** Empties this process's way in and those of processes gone (a crash's leftovers); a live one's is its own. */
   private async sweepIncoming(): Promise<void> {
     const root = join(this.dir, 'incoming');
-    await mkdir(root, { recursive: true });
+    if (!existsSync(root)) return;
     for (const name of readdirSync(root)) {
       const pid = /^\d+$/.test(name) ? Number(name) : NaN;
       if (pid !== process.pid && Number.isSafeInteger(pid) && isAlive(pid)) continue;
       await rm(join(root, name), { recursive: true, force: true });
     }
-    await mkdir(this.incoming, { recursive: true });
   }
 
   private recordPath(key: string): string {
@@ -324,7 +323,7 @@ export class ChunkStore {
   private async loadIndex(): Promise<void> {
     const root = join(this.dir, 'entries');
     const stray: string[] = [];
-    for (const fan of readdirSync(root)) {
+    for (const fan of existsSync(root) ? readdirSync(root) : []) {
       const dir = join(root, fan);
       let names: string[];
       try {
