@@ -41,7 +41,7 @@ export interface RenderProjectOptions {
   circuitOptions?: Omit<ManagerOptions, 'circuits'>;
   leaser?: WorkerLeaser;
   /** Where finished chunks are kept for the next render, and whether this one may reuse them (false: a full render, which still stores). */
-  chunkStore?: { dir: string; reuse: boolean };
+  chunkStore?: { dir: string; reuse: boolean; transfer?: 'link' | 'copy' };
 }
 
 export type RenderEvent = EngineEvent | ({ source: 'circuit' } & CircuitEvent);
@@ -85,7 +85,8 @@ export async function renderProject(loaded: LoadedProject, options: RenderProjec
   let chunkStore: ChunkStore | undefined;
   if (options.chunkStore) {
     await mkdir(options.chunkStore.dir, { recursive: true });
-    chunkStore = await ChunkStore.open({ dir: options.chunkStore.dir, limitBytes: defaultStoreLimit(options.chunkStore.dir) });
+    const { dir, transfer } = options.chunkStore;
+    chunkStore = await ChunkStore.open({ dir, limitBytes: defaultStoreLimit(dir), ...(transfer ? { transfer } : {}) });
   }
   // This run's chunks are held against eviction (by a render running beside it) until it ends.
   const owner = `cli-${process.pid}-${started}`;
