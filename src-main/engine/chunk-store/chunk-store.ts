@@ -20,12 +20,11 @@
  * limit is then held per process, not for all of them together.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { copyFile, link, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { isAlive } from '../process-liveness.ts';
 import { PlanMemo } from './plan-memo.ts';
-import { type EntryExpect, entryProblem, factsProblem, fileFacts, type StoredEntry, StoredEntrySchema } from './store-entry.ts';
+import { type EntryExpect, entryProblem, factsProblem, fileFacts, type StoredEntry } from './store-entry.ts';
+import { scanEntries, sweepIncoming, writeJsonAtomic } from './store-files.ts';
 import { StorePins } from './store-pins.ts';
 import { CHUNK_KEY } from './store-key.ts';
 
@@ -96,10 +95,13 @@ export class ChunkStore {
 
   /** Reads the index, pins and plans, sweeps what a crash left half-written, and holds the limit. Creates nothing: folders appear with the first chunk. */
   async load(): Promise<void> {
-    await this.sweepIncoming();
+    await sweepIncoming(join(this.dir, 'incoming'));
     this.index.clear();
     this.committedBytes = 0;
-    await this.loadIndex();
+    for (const entry of await scanEntries(join(this.dir, 'entries'))) {
+      this.index.set(entry.key, entry);
+      this.committedBytes += entry.bytes;
+    }
     this.pins.load();
     this.plans.load();
     await this.makeRoom(0);
@@ -293,73 +295,18 @@ export class ChunkStore {
     return join(this.dir, 'incoming', String(process.pid));
   }
 
-  /** Empties this process's way in and those of processes gone (a crash's leftovers); a live one's is its own. */
-  private async sweepIncoming(): Promise<void> {
-    const root = join(this.dir, 'incoming');
-    if (!existsSync(root)) return;
-    for (const name of readdirSync(root)) {
-      const pid = /^\d+$/.test(name) ? Number(name) : NaN;
-      if (pid !== process.pid && Number.isSafeInteger(pid) && isAlive(pid)) continue;
-      await rm(join(root, name), { recursive: true, force: true });
-    }
-  }
-
   private recordPath(key: string): string {
     return join(this.dir, 'entries', key.slice(0, 2), `${key}.json`);
   }
 
   private async writeRecord(entry: StoredEntry): Promise<void> {
-    const file = this.recordPath(entry.key);
-    const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await writeFile(temp, JSON.stringify(entry));
-      await rename(temp, file);
-    } finally {
-      await rm(temp, { force: true });
-    }
-  }
-
-  /** Reads every record; a record without its file (or of another size), a file without a record, and leftovers go. */
-  private async loadIndex(): Promise<void> {
-    const root = join(this.dir, 'entries');
-    const stray: string[] = [];
-    for (const fan of existsSync(root) ? readdirSync(root) : []) {
-      const dir = join(root, fan);
-      let names: string[];
-      try {
-        names = readdirSync(dir);
-      } catch {
-        continue;
-      }
-      const recorded = new Set<string>();
-      for (const name of names.filter((n) => n.endsWith('.json'))) {
-        const entry = readRecord(join(dir, name));
-        const file = entry && join(dir, `${entry.key}${entry.ext}`);
-        if (!entry || !file || `${entry.key}.json` !== name || !existsSync(file) || statSync(file).size !== entry.bytes) {
-          stray.push(join(dir, name));
-          continue;
-        }
-        recorded.add(`${entry.key}${entry.ext}`);
-        this.index.set(entry.key, entry);
-        this.committedBytes += entry.bytes;
-      }
-      for (const name of names) if (!name.endsWith('.json') && !recorded.has(name)) stray.push(join(dir, name));
-    }
-    await Promise.all(stray.map((path) => rm(path, { force: true })));
+    await writeJsonAtomic(this.recordPath(entry.key), entry);
   }
 
   private locked<T>(work: () => Promise<T>): Promise<T> {
     const next = this.lock.then(work, work);
     this.lock = next.catch(() => undefined);
     return next;
-  }
-}
-
-function readRecord(path: string): StoredEntry | undefined {
-  try {
-    return StoredEntrySchema.parse(JSON.parse(readFileSync(path, 'utf8')));
-  } catch {
-    return undefined;
   }
 }
 

@@ -8,10 +8,10 @@
  * that moment, and is cut afresh (and remembered) otherwise. The content is left out on purpose: a
  * shot whose last keyframe changed must be cut as before, or none of its unchanged chunks is found.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { readJsonFiles, writeJsonAtomic } from './store-files.ts';
 import { canonicalJson, CHUNK_KEY, sha256Hex } from './store-key.ts';
 
 const PlanFileSchema = z.object({ ends: z.array(z.number().int().positive()).min(1) });
@@ -24,22 +24,9 @@ export class PlanMemo {
     this.dir = dir;
   }
 
+  /** Reads the remembered plans; an unreadable one is planned afresh. */
   load(): void {
-    let names: string[] = [];
-    try {
-      names = readdirSync(this.dir).filter((n) => n.endsWith('.json'));
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const key = name.slice(0, -'.json'.length);
-      if (!CHUNK_KEY.test(key)) continue;
-      try {
-        this.plans.set(key, PlanFileSchema.parse(JSON.parse(readFileSync(join(this.dir, name), 'utf8'))).ends);
-      } catch {
-        // Unreadable: that geometry is planned afresh.
-      }
-    }
+    for (const { name, value } of readJsonFiles(this.dir, PlanFileSchema)) if (CHUNK_KEY.test(name)) this.plans.set(name, value.ends);
   }
 
   /** The chunk ends last used for this geometry, if any. */
@@ -54,11 +41,7 @@ export class PlanMemo {
     if (known && known.length === ends.length && known.every((e, i) => e === ends[i])) return;
     this.plans.set(key, [...ends]);
     try {
-      await mkdir(this.dir, { recursive: true });
-      const file = join(this.dir, `${key}.json`);
-      const temp = `${file}.${process.pid}.tmp`;
-      await writeFile(temp, JSON.stringify({ ends }));
-      await rename(temp, file);
+      await writeJsonAtomic(join(this.dir, `${key}.json`), { ends });
     } catch {
       // A full disk: the plan lives in memory for this process.
     }

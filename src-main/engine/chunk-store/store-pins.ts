@@ -5,10 +5,10 @@
  * per owner, so that a host killed mid-render does not lose the pins of the jobs it will resume.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { readJsonFiles, writeJsonAtomic } from './store-files.ts';
 import { CHUNK_KEY } from './store-key.ts';
 
 const PinFileSchema = z.object({ owner: z.string(), keys: z.array(z.string().regex(CHUNK_KEY)) });
@@ -28,22 +28,9 @@ export class StorePins {
     this.dir = dir;
   }
 
-  /** Reads the pins a previous host left; a file that does not parse pins nothing. */
+  /** Reads the pins a previous host left; a damaged file pins nothing (its owner's chunks become evictable, which costs work, never a wrong frame). */
   load(): void {
-    let names: string[] = [];
-    try {
-      names = readdirSync(this.dir).filter((n) => n.endsWith('.json'));
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      try {
-        const parsed = PinFileSchema.parse(JSON.parse(readFileSync(join(this.dir, name), 'utf8')));
-        this.owners.set(parsed.owner, new Set(parsed.keys));
-      } catch {
-        // A damaged pin file: its owner's chunks become evictable, which costs work, never a wrong frame.
-      }
-    }
+    for (const { value } of readJsonFiles(this.dir, PinFileSchema)) this.owners.set(value.owner, new Set(value.keys));
   }
 
   isPinned(key: string): boolean {
@@ -103,9 +90,6 @@ export class StorePins {
       await rm(file, { force: true });
       return;
     }
-    await mkdir(this.dir, { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify({ owner, keys: [...keys] }));
-    await rename(temp, file);
+    await writeJsonAtomic(file, { owner, keys: [...keys] });
   }
 }
