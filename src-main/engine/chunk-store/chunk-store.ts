@@ -209,10 +209,10 @@ export class ChunkStore {
     });
   }
 
-  /** Waits for pending pin writes (tests and a closing host). */
+  /** Waits for the stores, pins and plans being written (tests and a closing host). */
   async flush(): Promise<void> {
     await Promise.all([...this.puts.values()]);
-    await this.pins.flush();
+    await Promise.all([this.pins.flush(), this.plans.flush()]);
   }
 
   private async store(key: string, source: string, options: PutOptions): Promise<PutResult> {

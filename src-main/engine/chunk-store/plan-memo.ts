@@ -19,6 +19,7 @@ const PlanFileSchema = z.object({ ends: z.array(z.number().int().positive()).min
 export class PlanMemo {
   private readonly dir: string;
   private readonly plans = new Map<string, number[]>();
+  private readonly writes = new Set<Promise<void>>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -40,11 +41,15 @@ export class PlanMemo {
     const known = this.plans.get(key);
     if (known && known.length === ends.length && known.every((e, i) => e === ends[i])) return;
     this.plans.set(key, [...ends]);
-    try {
-      await writeJsonAtomic(join(this.dir, `${key}.json`), { ends });
-    } catch {
-      // A full disk: the plan lives in memory for this process.
-    }
+    // A full disk: the plan lives in memory for this process.
+    const write = writeJsonAtomic(join(this.dir, `${key}.json`), { ends }).catch(() => undefined);
+    this.writes.add(write);
+    await write.finally(() => this.writes.delete(write));
+  }
+
+  /** Waits for the plans being written. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.writes]);
   }
 
   get size(): number {
