@@ -18,6 +18,9 @@ export interface RenderOptions {
   chaos: string[];
   workers?: string;
   json: boolean;
+  /** false with --no-reuse: look nothing up in the chunk store. */
+  reuse: boolean;
+  chunkStore?: string;
 }
 
 export interface ServeOptions {
@@ -54,6 +57,14 @@ export interface CommandActions {
   circuits: (values: CircuitsOptions) => void;
 }
 
+/**
+ * The command line's chunk store: a cache folder, not inside --out, so that --out holds only what
+ * was rendered: $XDG_CACHE_HOME/storycore/chunks, else ~/.cache/storycore/chunks.
+ */
+export function defaultChunkStoreDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'storycore', 'chunks');
+}
+
 const EXIT_CODES = `
 Exit codes: 0 all rendered (or help shown), 1 a shot failed, 2 bad input (nothing is written).
 The project format: docs/PROJECT-FORMAT.md. Example: storycore render --demo --out renders --json`;
@@ -63,7 +74,8 @@ Examples:
   storycore render --demo --out renders
   storycore render resources/examples/pictures/project.json --out renders --quality draft
   storycore render project.json --out renders --json --circuit video_interpolation.timeoutMs=2000
-  storycore render project.json --out renders --chaos interpolation=hang:1`;
+  storycore render project.json --out renders --chaos interpolation=hang:1
+  storycore render project.json --out renders --no-reuse`;
 
 /** A repeatable option: every occurrence is kept, in order. */
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -98,6 +110,8 @@ export function defineCommands(out: (line: string) => void, actions: CommandActi
     .option('--chaos <stage=mode[:times]>', 'fault drill (repeatable): STAGE is frame_processing, interpolation or export; MODE is fail, hang, crash or slow', collect, [])
     .option('--workers <n>', 'worker processes, 1–16 (default: cores, at most 4)')
     .option('--json', 'one JSON object per line on stdout instead of progress bars', false)
+    .option('--no-reuse', 'render everything again: read nothing from the chunk store (what is rendered is still kept there)')
+    .option('--chunk-store <dir>', `where finished chunks are kept for the next render (default: ${defaultChunkStoreDir()})`)
     // More than one project is refused by the command itself, with a message that lists them.
     .allowExcessArguments()
     .addHelpText('after', RENDER_EXAMPLES)

@@ -4,6 +4,7 @@
  */
 import { formatEstimate, type ShotEstimate } from './engine/chunks/shot-estimate.ts';
 import type { RenderEvent, RenderSummary } from './engine/render-project.ts';
+import type { ReuseSummary } from './engine/trace.ts';
 
 export interface Reporter {
   /** A shot's expected render time, before anything starts. */
@@ -42,7 +43,8 @@ function jsonReporter(out: (line: string) => void): Reporter {
       // Errors in failure events are objects; state changes and the rest are plain data already.
       out(JSON.stringify(event, (key, value: unknown) => (key === 'error' && value instanceof Error ? value.message : value)));
     },
-    summary: (summary) => out(JSON.stringify({ type: 'summary', ...summary, shots: summary.shots.map(({ result: _r, ...rest }) => ({ ...rest, verification: _r?.verification, quality: _r?.quality })) })),
+    summary: (summary) =>
+      out(JSON.stringify({ type: 'summary', ...summary, reuse: totalReuse(summary), shots: summary.shots.map(({ result: _r, ...rest }) => ({ ...rest, verification: _r?.verification, quality: _r?.quality, reuse: _r?.reuse })) })),
   };
 }
 
@@ -69,6 +71,10 @@ function describe(event: RenderEvent): string | null {
       return `${event.shotId}: ${event.stage} waits: ${event.circuit} ${event.reason}`;
     case 'degradation':
       return `${event.shotId ?? 'engine'}: degraded ${event.kind} ${event.from} → ${event.to}: ${firstLine(event.reason)}`;
+    case 'chunk':
+      if (event.outcome === 'reused') return `${event.shotId}: reused ${event.stage} (${event.detail}) from the chunk store`;
+      if (event.outcome === 'corrupt') return `${event.shotId}: the stored ${event.stage} (${event.detail}) was corrupt (${event.reason}): deleted, rendering it again`;
+      return event.stored === false ? `${event.shotId}: ${event.stage} (${event.detail}) was not kept in the chunk store: ${event.reason}` : null;
     case 'shot_done':
       return `${event.shotId}: done → ${event.output} (${(event.elapsedMs / 1000).toFixed(1)} s)`;
     case 'shot_failed':
@@ -80,9 +86,29 @@ function describe(event: RenderEvent): string | null {
 
 const firstLine = (text: string) => text.split('\n')[0] ?? '';
 
+/** Every done shot's reuse, added up; undefined when no shot had a chunk store. */
+export function totalReuse(summary: RenderSummary): ReuseSummary | undefined {
+  const each = summary.shots.flatMap((s) => (s.result?.reuse ? [s.result.reuse] : []));
+  if (each.length === 0) return undefined;
+  const sum = (field: 'reused' | 'rendered' | 'corrupt' | 'savedMs') => each.reduce((total, r) => total + r[field], 0);
+  return { read: each.some((r) => r.read), reused: sum('reused'), rendered: sum('rendered'), corrupt: sum('corrupt'), savedMs: sum('savedMs') };
+}
+
+/** "reused 3 of 31 chunks, ≈ 12.4 s of rendering saved", or why nothing was looked up. */
+export function reuseText(reuse: ReuseSummary): string {
+  if (!reuse.read) return `nothing reused (--no-reuse): ${reuse.rendered} chunks rendered and kept`;
+  const corrupt = reuse.corrupt ? `, ${reuse.corrupt} stored chunk(s) corrupt and rendered again` : '';
+  return `reused ${reuse.reused} of ${reuse.reused + reuse.rendered} chunks, ≈ ${(reuse.savedMs / 1000).toFixed(1)} s of rendering saved${corrupt}`;
+}
+
 function summaryLines(summary: RenderSummary): string[] {
   const lines = [`${summary.ok ? 'rendered' : 'FAILED'}: ${summary.shots.filter((s) => s.status === 'done').length}/${summary.shots.length} shots in ${(summary.elapsedMs / 1000).toFixed(1)} s → ${summary.outDir}`];
-  for (const shot of summary.shots) lines.push(shot.status === 'done' ? `  ✓ ${shot.shotId}: ${shot.output}` : `  ✗ ${shot.shotId}: ${shot.error}`);
+  for (const shot of summary.shots) {
+    const reuse = shot.result?.reuse ? ` (${reuseText(shot.result.reuse)})` : '';
+    lines.push(shot.status === 'done' ? `  ✓ ${shot.shotId}: ${shot.output}${reuse}` : `  ✗ ${shot.shotId}: ${shot.error}`);
+  }
+  const total = totalReuse(summary);
+  if (total && summary.shots.length > 1) lines.push(`  chunk store: ${reuseText(total)}`);
   const troubled = Object.values(summary.circuits).filter((c) => c.stats.failed_requests || c.stats.rejected_requests || c.state !== 'closed');
   for (const c of troubled) {
     lines.push(`  circuit ${c.name}: ${c.state}, ${c.stats.failed_requests} failed (${c.stats.timeouts} timeouts), ${c.stats.rejected_requests} rejected`);

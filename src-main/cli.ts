@@ -7,7 +7,7 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CommanderError } from 'commander';
 import { z } from 'zod';
 import { InvalidConfigError, SEED_CIRCUITS } from './breaker/index.ts';
@@ -21,7 +21,7 @@ import { type LoadedProject, loadProject } from './engine/project-io.ts';
 import { type CircuitOverride, renderProject } from './engine/render-project.ts';
 import { UsageError } from './cli-errors.ts';
 import { createReporter } from './cli-report.ts';
-import { type CircuitsOptions, type RenderOptions, type ServeOptions, defineCommands } from './cli-commands.ts';
+import { type CircuitsOptions, type RenderOptions, type ServeOptions, defaultChunkStoreDir, defineCommands } from './cli-commands.ts';
 import { Studio, osUser } from './host/studio.ts';
 import { DatabaseOpenError } from './queue/open-error.ts';
 import { UnsafeBindingError } from './transport/auth.ts';
@@ -114,6 +114,8 @@ const RenderArgs = z.object({
   out: z.string({ error: '--out DIR is required: the folder the renders go to' }).min(1, '--out must not be empty'),
   quality: z.enum(QUALITIES, { error: `--quality must be one of ${QUALITIES.join(', ')}` }).optional(),
   workers: z.coerce.number({ error: '--workers must be a number' }).int('--workers must be a whole number').min(1, '--workers must be at least 1').max(16, '--workers must be at most 16').optional(),
+  reuse: z.boolean(),
+  chunkStore: z.string().min(1, '--chunk-store must not be empty').optional(),
 });
 
 async function render(positionals: string[], values: RenderOptions, out: (line: string) => void): Promise<number> {
@@ -151,6 +153,7 @@ async function render(positionals: string[], values: RenderOptions, out: (line: 
       chaos,
       signal: controller.signal,
       onEvent: reporter.event,
+      chunkStore: { dir: resolve(args.chunkStore ?? defaultChunkStoreDir()), reuse: args.reuse },
     });
     reporter.summary(summary);
     return summary.ok ? 0 : 1;

@@ -12,6 +12,8 @@ import type { ResourceSample } from '../src-main/engine/resource-sample.ts';
 import type { PipelineTrace } from '../src-main/engine/trace.ts';
 import type { ShotEstimate } from '../src-main/engine/chunks/shot-estimate.ts';
 import type { ThroughputFigure } from '../src-main/engine/chunks/throughput-learner.ts';
+import type { ChunkStoreView } from '../src-main/engine/chunk-store/store-limit.ts';
+import { ChunkStoreLimitSchema } from '../src-main/engine/chunk-store/store-limit.ts';
 import { STAGES } from '../src-main/engine/tasks.ts';
 import type { BadgedJob, JobDetail } from '../src-main/host/job-view.ts';
 import type { CircuitAnalysis } from '../src-main/host/analysis.ts';
@@ -64,6 +66,9 @@ export const COMMAND_TYPES = [
   'estimate',
   'pinThroughput',
   'analysis',
+  'chunkStore',
+  'clearChunkStore',
+  'setChunkStoreLimit',
 ] as const;
 
 /** Which shots of which project: the built-in demo, a project file on the host, or an inline project (generated keyframes only). */
@@ -127,6 +132,18 @@ export const CommandSchema = z.discriminatedUnion(
     z.object({ type: z.literal('jobDetail'), jobId }).strict(),
     /** Circuit behaviour over the last `days` UTC days from the stored history; answers with a CircuitAnalysis. */
     z.object({ type: z.literal('analysis'), days: z.number({ error: 'days must be a whole number from 1 to 90' }).int('days must be a whole number from 1 to 90').min(1, 'days must be at least 1').max(90, 'days must be at most 90') }).strict(),
+    /** The chunk store's space used, entries and limit; answers with a ChunkStoreView. */
+    z.object({ type: z.literal('chunkStore') }).strict(),
+    /** Deletes every stored chunk no queued, paused or running job holds; audited. */
+    z.object({ type: z.literal('clearChunkStore'), reason: reason.optional() }).strict(),
+    /** The chunk store's size limit in bytes (null: the default, 20 GiB or half the free disk); audited, applied at once. */
+    z
+      .object({
+        type: z.literal('setChunkStoreLimit'),
+        limitBytes: ChunkStoreLimitSchema.nullable(),
+        reason: reason.optional(),
+      })
+      .strict(),
   ],
   { error: (issue): string | undefined => (issue.code === 'invalid_union' ? `unknown command type; known: ${COMMAND_TYPES.join(', ')}` : undefined) },
 );
@@ -159,7 +176,12 @@ export interface CommandResults {
   estimate: ShotEstimate[];
   pinThroughput: ThroughputFigureView;
   analysis: CircuitAnalysis;
+  chunkStore: ChunkStoreView;
+  clearChunkStore: ChunkStoreView & { removedEntries: number; removedBytes: number };
+  setChunkStoreLimit: ChunkStoreView;
 }
+
+export type { ChunkStoreView };
 
 /** A throughput figure now in force, with its key: what pinThroughput answers. */
 export type ThroughputFigureView = ThroughputFigure & { key: string };

@@ -10,6 +10,8 @@ export type EngineEvent =
   | { type: 'retry'; shotId: string; stage: StageName; attempt: number; delayMs: number; reason: string; chaos?: ChaosMode }
   | { type: 'waiting'; shotId: string; stage: StageName; circuit: string; reason: string; until: number | null }
   | { type: 'degradation'; shotId: string | null; kind: 'interpolation' | 'fan_out' | 'parallelism'; from: string; to: string; reason: string }
+  /** A chunk the store could hold: reused from it, rendered (and offered to it), or found corrupt there (it is then rendered). */
+  | { type: 'chunk'; shotId: string; stage: StageName; detail: string; outcome: 'reused' | 'rendered' | 'corrupt'; key: string; workMs?: number; stored?: boolean; reason?: string }
   | { type: 'shot_done'; shotId: string; output: string; sidecar: string; elapsedMs: number }
   | { type: 'shot_failed'; shotId: string; error: string; elapsedMs: number };
 

@@ -6,7 +6,7 @@
  * its own deadline under its stage's circuit. When it refuses, the parts run one at a time.
  */
 import type { CallContext, CircuitManager } from '../breaker/index.ts';
-import { isRejection } from './admission.ts';
+import { isRejection, StoppedError } from './admission.ts';
 import { anySignal } from './retry.ts';
 import type { ShotRun } from './shot-run.ts';
 import type { StageName } from './tasks.ts';
@@ -43,7 +43,11 @@ export async function fanOut<T, R>(fan: FanOut<T, R>): Promise<R[]> {
   }
 }
 
-/** Runs every part, at most `limit` at once; on the first failure aborts the rest and waits for them. */
+/**
+ * Runs every part, at most `limit` at once; on the first failure aborts the rest and waits for them.
+ * A stop is not such a failure: after an emergency stop "after current" (circuits forced open, no
+ * abort) each lane finishes the part it runs, which the chunk store keeps, and starts no other.
+ */
 async function inLanes<T, R>(fan: FanOut<T, R>, limit: number): Promise<R[]> {
   const stop = new AbortController();
   const linked = anySignal(fan.signal, stop.signal);
@@ -57,7 +61,7 @@ async function inLanes<T, R>(fan: FanOut<T, R>, limit: number): Promise<R[]> {
         outputs[index] = await fan.work(fan.items[index]!, index, linked);
       } catch (error) {
         failure ??= { error };
-        stop.abort(error);
+        if (!(error instanceof StoppedError)) stop.abort(error);
       }
     }
   };

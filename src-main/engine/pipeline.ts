@@ -11,15 +11,16 @@ import { ChaosPlan, type ChaosRule } from './chaos.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
 import { ShotRun, writeSidecar } from './shot-run.ts';
 import { StageRunner } from './stage-runner.ts';
+import type { ChunkStore } from './chunk-store/chunk-store.ts';
 import { ThroughputLearner } from './chunks/throughput-learner.ts';
 import { renderExport } from './export-stage.ts';
-import { renderFrames } from './frames-stage.ts';
+import { planFrames } from './frames-stage.ts';
 import type { StageDeps } from './stage-deps.ts';
-import { interpolate } from './interpolation-stage.ts';
+import { planInterpolation } from './interpolation-stage.ts';
 import type { Quality, Shot } from './model.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
-import type { QualityMeasurement, StageResult, Verification } from './tasks.ts';
-import type { PipelineTrace } from './trace.ts';
+import { STAGES, type QualityMeasurement, type Verification } from './tasks.ts';
+import type { PipelineTrace, ReuseSummary } from './trace.ts';
 import type { WorkerLeaser } from './worker-lease.ts';
 
 export interface EngineOptions {
@@ -35,6 +36,8 @@ export interface EngineOptions {
    * host passes one kept in SQLite).
    */
   throughput?: ThroughputLearner;
+  /** Finished chunks kept for reuse (chunk-store/); none: every render renders everything. */
+  chunkStore?: ChunkStore;
 }
 
 export interface ShotJob {
@@ -49,6 +52,10 @@ export interface ShotJob {
   onEvent?: EngineListener;
   /** Called once, as the shot ends (done or failed), with its pipeline trace: the queue stores it with the job. */
   onTrace?: (trace: PipelineTrace) => void;
+  /** false: look nothing up in the chunk store (a forced full render); what is made is still stored. Default true. */
+  reuse?: boolean;
+  /** Whose chunks these are (a job id): the store keeps them from eviction until the owner is unpinned. */
+  storeOwner?: string;
 }
 
 export interface ShotResult {
@@ -58,6 +65,8 @@ export interface ShotResult {
   verification: Verification | undefined;
   quality: QualityMeasurement | undefined;
   elapsedMs: number;
+  /** What came from the chunk store; absent without one. */
+  reuse?: ReuseSummary;
 }
 
 
@@ -76,6 +85,7 @@ export class RenderEngine {
   private readonly runner: StageRunner;
   private maxParallel: number;
   readonly throughput: ThroughputLearner;
+  readonly chunkStore: ChunkStore | undefined;
   /** How each stage's retry loop ended, as resilience4j's Retry counts them. */
   readonly retries = new RetryTally();
   /** Engine-wide events travel under one name; a listener that throws is rethrown later (rethrowLater). */
@@ -94,6 +104,7 @@ export class RenderEngine {
     });
     this.maxParallel = options.parallelism ?? 4;
     this.throughput = options.throughput ?? new ThroughputLearner();
+    this.chunkStore = options.chunkStore;
   }
 
   get parallelism(): number {
@@ -124,47 +135,41 @@ export class RenderEngine {
   }
 
   async renderShot(shot: Shot, job: ShotJob): Promise<ShotResult> {
-    const run = new ShotRun(shot, job, this.chaos.active);
+    const store = this.chunkStore ? { store: this.chunkStore, read: job.reuse !== false, ...(job.storeOwner ? { owner: job.storeOwner } : {}) } : undefined;
+    const run = new ShotRun(shot, job, this.chaos.active, store);
     run.emit({ type: 'shot_started', shotId: shot.id, at: Date.now() });
     const signal = job.signal ?? new AbortController().signal;
     try {
       await mkdir(job.workDir, { recursive: true });
-      const segments = await this.frames(run, signal);
-      const interpolated = await this.interpolate(run, segments, signal);
-      const exported = await this.export(run, interpolated, signal);
+      // Each stage names its chunks' keys first, upstream to downstream; the export then asks for
+      // what it lacks, and only what is not in the chunk store is made (lazily, upstream first).
+      const deps = this.deps();
       const paths = exportPaths(shot, job.outDir);
+      const frames = await planFrames(run, deps, this.maxParallel, signal);
+      const interpolated = await planInterpolation(run, deps, frames, signal);
+      const exported = await renderExport(run, deps, interpolated, paths.output, signal);
+      await run.chunks.settle();
+      for (const stage of STAGES) run.stageDone(stage);
       await writeSidecar(paths.sidecar, run, exported);
       const elapsedMs = run.elapsedMs();
       job.onTrace?.(run.trace.toJSON());
       run.emit({ type: 'shot_done', shotId: shot.id, output: paths.output, sidecar: paths.sidecar, elapsedMs });
-      return { shotId: shot.id, output: paths.output, sidecar: paths.sidecar, verification: exported.verification, quality: exported.quality, elapsedMs };
+      return { shotId: shot.id, output: paths.output, sidecar: paths.sidecar, verification: exported.verification, quality: exported.quality, elapsedMs, ...(run.chunks.attached ? { reuse: run.trace.reuse()! } : {}) };
     } catch (error) {
+      // Chunks finished before the failure (or the stop) are in the store before the caller deletes the scratch.
+      await run.chunks.settle();
       job.onTrace?.(run.trace.toJSON());
       run.emit({ type: 'shot_failed', shotId: shot.id, error: describe(error), elapsedMs: run.elapsedMs() });
       throw error;
     }
   }
 
-  // ── stage 1: keyframe segments, chunked when long, fanned out (frames-stage.ts) ──
-
-  private frames(run: ShotRun, signal: AbortSignal): Promise<string[]> {
-    return renderFrames(run, this.deps(), this.maxParallel, signal);
-  }
-
-  // ── stage 2: interpolation, chunked, degrading through error_fallback (interpolation-stage.ts) ──
-
-  private interpolate(run: ShotRun, inputs: string[], signal: AbortSignal): Promise<string> {
-    return interpolate(run, this.deps(), inputs, signal);
-  }
+  // Stage 1: keyframe segments, chunked when long, fanned out (frames-stage.ts). Stage 2:
+  // interpolation, chunked, degrading through error_fallback (interpolation-stage.ts). Stage 3:
+  // export, verified and renamed into place by the worker (export-stage.ts).
 
   private deps(): StageDeps {
     const lanes = Math.max(1, Math.min(this.maxParallel, this.workers.size ?? this.maxParallel));
     return { circuits: this.circuits, runner: this.runner, throughput: this.throughput, lanes };
-  }
-
-  // ── stage 3: export, verified and renamed into place by the worker ──
-
-  private export(run: ShotRun, input: string, signal: AbortSignal): Promise<StageResult> {
-    return renderExport(run, this.deps(), input, exportPaths(run.shot, run.job.outDir).output, signal);
   }
 }

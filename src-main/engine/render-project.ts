@@ -1,13 +1,16 @@
 /**
  * Renders a whole project headless (the CLI's `render`): one CircuitManager seeded with the seven
  * circuits, one worker pool, one resource monitor, every shot started at once and paced by the
- * circuits. Everything is written inside the output folder; scratch files are removed at the end.
+ * circuits. Everything is written inside the output folder (scratch files are removed at the end),
+ * except the chunk store, when one is named: finished chunks kept there for the next render.
  */
 import { availableParallelism } from 'node:os';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CircuitEvent, CircuitStats, ConfigSnapshot, ManagerOptions } from '../breaker/index.ts';
 import { ChaosPlan, type ChaosRule } from './chaos.ts';
+import { ChunkStore } from './chunk-store/chunk-store.ts';
+import { defaultStoreLimit } from './chunk-store/free-space.ts';
 import { createEngineCircuits } from './circuits.ts';
 import type { EngineEvent } from './events.ts';
 import type { Quality } from './model.ts';
@@ -37,6 +40,8 @@ export interface RenderProjectOptions {
   /** For tests: the breaker clock, or a different worker source. */
   circuitOptions?: Omit<ManagerOptions, 'circuits'>;
   leaser?: WorkerLeaser;
+  /** Where finished chunks are kept for the next render, and whether this one may reuse them (false: a full render, which still stores). */
+  chunkStore?: { dir: string; reuse: boolean; transfer?: 'link' | 'copy' };
 }
 
 export type RenderEvent = EngineEvent | ({ source: 'circuit' } & CircuitEvent);
@@ -77,6 +82,14 @@ export async function renderProject(loaded: LoadedProject, options: RenderProjec
   }
 
   const size = options.workers ?? Math.max(1, Math.min(4, availableParallelism()));
+  let chunkStore: ChunkStore | undefined;
+  if (options.chunkStore) {
+    await mkdir(options.chunkStore.dir, { recursive: true });
+    const { dir, transfer } = options.chunkStore;
+    chunkStore = await ChunkStore.open({ dir, limitBytes: defaultStoreLimit(dir), ...(transfer ? { transfer } : {}) });
+  }
+  // This run's chunks are held against eviction (by a render running beside it) until it ends.
+  const owner = `cli-${process.pid}-${started}`;
   const pool = options.leaser ? undefined : new WorkerPool({ size });
   const engine = new RenderEngine({
     circuits,
@@ -84,6 +97,7 @@ export async function renderProject(loaded: LoadedProject, options: RenderProjec
     chaos: new ChaosPlan(options.chaos),
     parallelism: size,
     ...(options.retry ? { retry: options.retry } : {}),
+    ...(chunkStore ? { chunkStore } : {}),
   });
   const offEngine = engine.onEvent(emit);
   const monitor = pool
@@ -108,6 +122,7 @@ export async function renderProject(loaded: LoadedProject, options: RenderProjec
             resolveAsset: loaded.resolveAsset,
             ...(options.signal ? { signal: options.signal } : {}),
             onEvent: emit,
+            ...(chunkStore ? { reuse: options.chunkStore!.reuse, storeOwner: owner } : {}),
           });
           return { shotId: shot.id, status: 'done', output: result.output, sidecar: result.sidecar, result };
         } catch (error) {
@@ -122,6 +137,8 @@ export async function renderProject(loaded: LoadedProject, options: RenderProjec
     offEngine();
     unsubscribe();
     await pool?.close();
+    chunkStore?.pins.unpin(owner);
+    await chunkStore?.flush();
     await rm(workRoot, { recursive: true, force: true });
     // Leave no empty scratch folder behind either (rmdir refuses a folder another run still uses).
     await rmdir(join(outDir, '.storycore-work')).catch(() => {});

@@ -1,5 +1,6 @@
 /** One shot's render in progress: its timeline, trace, progress and sidecar. */
 import { rename, writeFile } from 'node:fs/promises';
+import { ShotChunks, type ShotStoreOptions } from './chunk-store/shot-chunks.ts';
 import type { EngineEvent } from './events.ts';
 import type { Shot } from './model.ts';
 import type { ShotJob } from './pipeline.ts';
@@ -23,6 +24,8 @@ export class ShotRun {
   readonly job: ShotJob;
   readonly timeline: ShotTimeline;
   readonly trace: ShotTrace;
+  /** What the shot takes from the chunk store and gives it (inert without a store). */
+  readonly chunks: ShotChunks;
   /** Monotonic, so that a wall-clock step cannot make the elapsed time (and the ETA) negative or huge. */
   private readonly started = performance.now();
   private readonly stagePercent: Record<StageName, number> = { frame_processing: 0, interpolation: 0, export: 0 };
@@ -30,11 +33,12 @@ export class ShotRun {
   private readonly partPercent: Record<StageName, Map<string, number>> = { frame_processing: new Map(), interpolation: new Map(), export: new Map() };
   private readonly partCount: Record<StageName, number>;
 
-  constructor(shot: Shot, job: ShotJob, chaos: ShotTrace['chaos']) {
+  constructor(shot: Shot, job: ShotJob, chaos: ShotTrace['chaos'], store?: ShotStoreOptions) {
     this.shot = shot;
     this.job = job;
     this.timeline = buildShotTimeline(shot);
     this.trace = new ShotTrace(chaos, shot.interpolation.method);
+    this.chunks = new ShotChunks(this, store);
     this.partCount = { frame_processing: this.timeline.segments.length, interpolation: 1, export: 1 };
   }
 
@@ -62,10 +66,21 @@ export class ShotRun {
     let sum = 0;
     for (const p of parts.values()) sum += p;
     this.stagePercent[stage] = Math.min(100, sum / this.partCount[stage]);
+    this.report(stage, percent, task);
+  }
+
+  /** A stage with nothing left to do: its upstream was not needed, or its parts were reused (or a join skipped). */
+  stageDone(stage: StageName): void {
+    if (this.stagePercent[stage] >= 100) return;
+    this.stagePercent[stage] = 100;
+    this.report(stage, 100);
+  }
+
+  private report(stage: StageName, percent: number, task?: StageTask): void {
     const shotPercent = (Object.keys(WEIGHT) as StageName[]).reduce((acc, s) => acc + WEIGHT[s] * this.stagePercent[s], 0);
     const elapsed = this.elapsedMs() / 1000;
     const etaSeconds = shotPercent > 2 ? Math.round((elapsed * (100 - shotPercent)) / shotPercent) : null;
-    this.emit({ type: 'progress', shotId: this.shot.id, stage, percent: Math.round(percent), shotPercent: Math.round(shotPercent * 10) / 10, etaSeconds, ...chaosField(task) });
+    this.emit({ type: 'progress', shotId: this.shot.id, stage, percent: Math.round(percent), shotPercent: Math.round(shotPercent * 10) / 10, etaSeconds, ...(task ? chaosField(task) : {}) });
   }
 }
 

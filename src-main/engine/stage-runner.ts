@@ -14,12 +14,15 @@
  * - Lease: a worker is held before the circuit is entered, so waiting for a worker is not the
  *   stage's time; a call the circuit turns away gives its worker back while it waits.
  * Every attempt is in the trace with its ffmpeg log (a timed-out attempt's log is added when the
- * worker reports it), and its progress goes to the shot.
+ * worker reports it), and its progress goes to the shot. A call that names its chunk's key (`store`)
+ * has its result offered to the chunk store once an attempt succeeds (the drivers look it up there
+ * before they call: chunk-store/shot-chunks.ts).
  */
 import type { RetryTally } from './retry-tally.ts';
 import { type CallContext, type CircuitBreaker, CircuitTimeoutError, type RejectionReason } from '../breaker/index.ts';
 import { StoppedError, isRejection, waitForAdmission } from './admission.ts';
 import type { ChaosPlan } from './chaos.ts';
+import type { StoreCall } from './chunk-store/shot-chunks.ts';
 import { backoffDelay, type RetryPolicy, sleep } from './retry.ts';
 import { chaosField, type ShotRun } from './shot-run.ts';
 import { type ChaosMode, StageError, type StageName, type StageResult, type StageTask } from './tasks.ts';
@@ -58,6 +61,8 @@ export interface StageCall {
   /** Shown with the attempt (a segment, a method, a format, a chunk). */
   detail: string;
   signal: AbortSignal;
+  /** The chunk's key: a successful result is kept in the chunk store under it. */
+  store?: StoreCall;
 }
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -83,6 +88,7 @@ export class StageRunner {
         const result = await this.attempt(call, task, attempt);
         if (admitted) retryCircuit.recordOutcome(admitted, true);
         this.tally(call, true, attempt);
+        if (call.store) call.run.chunks.keep(call.stage, call.detail, call.store, result);
         return result;
       } catch (error) {
         if (call.signal.aborted || error instanceof StoppedError) throw error;

@@ -27,6 +27,32 @@ export interface AttemptRecord {
   node?: string;
 }
 
+/** A chunk the store could have held: reused from it, rendered (and offered to it), or found corrupt there and redone. */
+export interface ChunkRecord {
+  stage: StageName;
+  detail: string;
+  /** The chunk's key, its first 16 hex digits. */
+  key: string;
+  outcome: 'reused' | 'rendered' | 'corrupt';
+  /** Reused: the render time the stored chunk stood for; rendered: its own (the worker's ffmpeg time), ms. */
+  workMs?: number;
+  /** Rendered: whether the store kept it. */
+  stored?: boolean;
+  /** Why a corrupt chunk was refused, or why a rendered one was not stored. */
+  reason?: string;
+}
+
+/** What a shot took from the chunk store and gave it, in counts. */
+export interface ReuseSummary {
+  /** Whether the store was read (false: --no-reuse, or no store). */
+  read: boolean;
+  reused: number;
+  rendered: number;
+  corrupt: number;
+  /** Render time the reused chunks stood for, ms. */
+  savedMs: number;
+}
+
 export interface Degradation {
   stage: StageName;
   from: string;
@@ -41,6 +67,9 @@ export class ShotTrace {
   readonly degradations: Degradation[] = [];
   fanOut: 'parallel' | 'sequential' = 'parallel';
   interpolation: { requested: string; used: string };
+  /** Set when a chunk store is attached: every chunk it could have held (chunk-store/shot-chunks.ts). */
+  chunks: ChunkRecord[] | undefined = undefined;
+  storeRead = false;
 
   constructor(chaos: ChaosRule[], requested: string) {
     this.chaos = chaos;
@@ -60,7 +89,20 @@ export class ShotTrace {
     return out;
   }
 
+  /** Summed time of every attempt, ms. */
+  attemptMs(): number {
+    return this.attempts.reduce((sum, a) => sum + a.elapsedMs, 0);
+  }
+
+  reuse(): ReuseSummary | undefined {
+    if (!this.chunks) return undefined;
+    const count = (outcome: ChunkRecord['outcome']) => this.chunks!.filter((c) => c.outcome === outcome).length;
+    const savedMs = this.chunks.reduce((sum, c) => sum + (c.outcome === 'reused' ? (c.workMs ?? 0) : 0), 0);
+    return { read: this.storeRead, reused: count('reused'), rendered: count('rendered'), corrupt: count('corrupt'), savedMs };
+  }
+
   toJSON(): PipelineTrace {
+    const reuse = this.reuse();
     return {
       chaos: this.chaos,
       fanOut: this.fanOut,
@@ -68,6 +110,7 @@ export class ShotTrace {
       degradations: this.degradations,
       attempts: this.attempts,
       stageTimingsMs: this.stageTimings(),
+      ...(reuse ? { reuse, chunks: this.chunks } : {}),
     };
   }
 }
@@ -98,5 +141,20 @@ export const PipelineTraceSchema = z.object({
     }),
   ),
   stageTimingsMs: z.record(z.string(), z.number()),
+  /** Absent from traces of renders without a chunk store (and of builds before it). */
+  reuse: z.object({ read: z.boolean(), reused: z.number(), rendered: z.number(), corrupt: z.number(), savedMs: z.number() }).optional(),
+  chunks: z
+    .array(
+      z.object({
+        stage,
+        detail: z.string(),
+        key: z.string(),
+        outcome: z.enum(['reused', 'rendered', 'corrupt']),
+        workMs: z.number().optional(),
+        stored: z.boolean().optional(),
+        reason: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 export type PipelineTrace = z.infer<typeof PipelineTraceSchema>;

@@ -5,10 +5,10 @@
  * it is kept, and gets a small JPEG thumbnail for the shot form.
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { streamDigest } from '../engine/chunk-store/store-key.ts';
 import { resolveFfmpeg } from '../engine/ffmpeg-binaries.ts';
 import { ASSET_PREFIX } from '../engine/model.ts';
 import { alphaCompositeFilter } from '../engine/stages/alpha.ts';
@@ -73,7 +73,7 @@ export class AssetStore {
           if ('problem' in checked) stopDraft.abort();
           return checked;
         }),
-        sha256Of(received),
+        streamDigest(received),
       ]);
       if ('problem' in info) return { problem: `${name} ${info.problem}` };
       const fileName = `${id}.${IMAGE_EXTENSIONS[info.format]}`;
@@ -133,16 +133,6 @@ export class AssetStore {
 
 export function isAssetImage(image: string): boolean {
   return image.startsWith(ASSET_PREFIX);
-}
-
-function sha256Of(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => resolve(hash.digest('hex')))
-      .on('error', reject);
-  });
 }
 
 /**

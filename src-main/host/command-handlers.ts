@@ -21,6 +21,7 @@ import type { QueueControls } from './queue-controls.ts';
 import type { JobScheduler } from './job-scheduler.ts';
 import { chosenShots, estimateOf, refusalError } from './shot-estimates.ts';
 import type { StudioSettings } from './studio-settings.ts';
+import type { StudioChunks } from './stored-chunks.ts';
 
 /** The studio's parts a command may use. */
 export interface StudioParts {
@@ -44,6 +45,8 @@ export interface StudioParts {
   workers: number;
   /** Aggregates over the stored history, for the analysis command. */
   analysis: AnalysisQueries;
+  /** The chunk store: its figures, clearing it, its limit. */
+  chunks: StudioChunks;
 }
 
 export interface CommandContext extends StudioParts {
@@ -130,6 +133,9 @@ const COMMAND_HANDLERS: CommandHandlers = {
   },
   estimate: async (command, ctx) => (await chosenShots(command, ctx.demoProjectPath, new AssetStore(ctx.dataDir))).shots.map(({ shot, quality }) => estimateOf(shot, quality, ctx)),
   pinThroughput,
+  chunkStore: (_command, ctx) => ctx.chunks.view(),
+  clearChunkStore: ({ reason }, ctx) => ctx.chunks.clear(ctx.actor, reason ?? null, ctx.audit),
+  setChunkStoreLimit: ({ limitBytes, reason }, ctx) => ctx.chunks.setLimit(limitBytes, ctx.actor, reason ?? null, ctx.audit),
 };
 
 /** Queues the chosen shots of a project, each with its estimate; a refused shot queues nothing. */

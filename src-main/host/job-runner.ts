@@ -5,6 +5,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, StudioEvent } from '../../src-preload/contract.ts';
+import type { JobChunkCounts } from './job-view.ts';
 import { EmergencyStopError } from '../breaker/index.ts';
 import { StoppedError } from '../engine/admission.ts';
 import type { EngineEvent } from '../engine/events.ts';
@@ -54,6 +55,8 @@ export class RunningJob {
   /** Progress streamed but not yet written (writes are throttled), written before the job ends. */
   private unsaved: { stage: Job['stage']; progress: number; etaSeconds: number | null } | undefined;
   private last: Job | undefined;
+  /** What this run took from the chunk store and rendered, streamed with the job. */
+  private readonly chunks = { reused: 0, rendered: 0, corrupt: 0, savedMs: 0 };
   private readonly deps: JobRunnerDeps;
 
   constructor(job: Job, spec: { shot: Shot; baseDir: string | null }, quality: Quality, deps: JobRunnerDeps) {
@@ -86,6 +89,8 @@ export class RunningJob {
         },
         onEvent: (event) => this.onEngineEvent(event),
         onTrace: (t) => (trace = t),
+        // The chunks this job finishes stay pinned in the store until it ends: a stop, a crash or a retry resumes from them.
+        storeOwner: this.id,
       }));
       await rm(workDir, { recursive: true, force: true });
       await writeOutputThumbnail(result.output).catch(() => undefined); // the queue's picture of it; a render never fails for want of one
@@ -101,7 +106,8 @@ export class RunningJob {
         this.changed(queue.pause(this.id));
       } else if (why) {
         this.changed(queue.requeue(this.id, why));
-        this.deps.publish({ kind: 'log', level: 'warn', jobId: this.id, message: `interrupted (${why}): back in the queue, partial output deleted`, at: Date.now() });
+        const kept = this.chunks.rendered + this.chunks.reused;
+        this.deps.publish({ kind: 'log', level: 'warn', jobId: this.id, message: `interrupted (${why}): back in the queue, partial output deleted${kept ? `, ${kept} finished chunk(s) kept for the resume` : ''}`, at: Date.now() });
       } else {
         // A failed job keeps the stage and progress it reached: the last report, even one the throttle held back.
         if (this.unsaved) queue.setProgress(this.id, this.unsaved);
@@ -148,6 +154,15 @@ export class RunningJob {
       case 'degradation':
         this.deps.publish({ kind: 'degradation', jobId: this.id, shotId: event.shotId, what: event.kind, from: event.from, to: event.to, reason: event.reason, at: Date.now() });
         break;
+      case 'chunk':
+        if (event.outcome === 'reused') {
+          this.chunks.reused++;
+          this.chunks.savedMs += event.workMs ?? 0;
+        } else if (event.outcome === 'rendered') this.chunks.rendered++;
+        else this.chunks.corrupt++;
+        if (event.outcome === 'corrupt') this.deps.publish({ kind: 'log', level: 'warn', jobId: this.id, message: `stored chunk ${event.stage} ${event.detail} was corrupt (${event.reason}): deleted, rendered again`, at: Date.now() });
+        if (this.last) this.changed(this.last);
+        break;
       case 'retry':
         this.deps.publish({ kind: 'log', level: 'warn', jobId: this.id, message: `retrying ${event.stage} (attempt ${event.attempt}) in ${event.delayMs} ms: ${event.reason}`, at: Date.now() });
         break;
@@ -162,7 +177,9 @@ export class RunningJob {
   private changed(job: Job | undefined): void {
     if (!job) return;
     this.last = job;
-    this.deps.jobChanged(job);
+    const { savedMs, ...counts } = this.chunks;
+    const chunks: JobChunkCounts = { ...counts, savedSeconds: Math.round(savedMs / 1000) };
+    this.deps.jobChanged({ ...job, chunks });
   }
 }
 

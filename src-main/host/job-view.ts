@@ -22,6 +22,20 @@ export interface BadgedJob extends Job {
    * the queue's badge; null or absent when it ran as asked. The trace in jobDetail has every one.
    */
   degraded?: JobDegradation | null;
+  /**
+   * While the job runs (and in the update that ends it): the chunks its run took from the chunk
+   * store and those it rendered, and the render time the reused ones stood for. Absent in
+   * snapshots; the stored trace (jobDetail) has every chunk.
+   */
+  chunks?: JobChunkCounts;
+}
+
+export interface JobChunkCounts {
+  reused: number;
+  rendered: number;
+  /** Stored chunks found corrupt (deleted and rendered again). */
+  corrupt: number;
+  savedSeconds: number;
 }
 
 /** What the job detail view shows: the job, what it renders, how the render went, and its output to play. */

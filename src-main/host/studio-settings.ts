@@ -1,12 +1,13 @@
 /**
  * What the studio keeps across restarts besides its jobs: the operator's circuit overrides, the
- * chaos drills and the queue's state (paused, latched stop). Each is read back through its schema,
+ * chaos drills, the queue's state (paused, latched stop) and the chunk store's size limit. Each is read back through its schema,
  * so a value a newer or damaged build wrote is reported and ignored rather than trusted.
  */
 import { z } from 'zod';
 import type { QueueState } from '../../src-preload/contract.ts';
 import { type CircuitManager, type ConfigPatch, ConfigPatchSchema } from '../breaker/index.ts';
 import { type ChaosRule, ChaosRuleSchema } from '../engine/chaos.ts';
+import { ChunkStoreLimitSchema } from '../engine/chunk-store/store-limit.ts';
 import type { Journal } from '../queue/journal.ts';
 
 const CircuitOverridesSchema = z.record(z.string(), ConfigPatchSchema);
@@ -17,7 +18,7 @@ const QueueStateSchema = z.object({
 });
 
 /** The settings' keys in the journal; stored data uses them, so they never change. */
-const KEYS = { overrides: 'circuit_overrides', chaos: 'chaos', queueState: 'queue_state' } as const;
+const KEYS = { overrides: 'circuit_overrides', chaos: 'chaos', queueState: 'queue_state', chunkStoreLimit: 'chunk_store_limit' } as const;
 
 export class StudioSettings {
   private readonly journal: Journal;
@@ -51,6 +52,16 @@ export class StudioSettings {
 
   saveQueueState(state: QueueState): void {
     this.journal.setSetting(KEYS.queueState, state);
+  }
+
+  /** The chunk store's limit an operator set, or undefined for the default. */
+  chunkStoreLimit(): number | undefined {
+    return this.journal.getSetting(KEYS.chunkStoreLimit, ChunkStoreLimitSchema);
+  }
+
+  /** null goes back to the default. */
+  saveChunkStoreLimit(bytes: number | null): void {
+    this.journal.setSetting(KEYS.chunkStoreLimit, bytes === null ? undefined : ChunkStoreLimitSchema.parse(bytes));
   }
 }
 

@@ -36,6 +36,7 @@ import { ProcessRegistry } from './process-registry.ts';
 import { QueueControls } from './queue-controls.ts';
 import { JobScheduler } from './job-scheduler.ts';
 import { StudioSettings, applyCircuitOverrides } from './studio-settings.ts';
+import { StudioChunks } from './stored-chunks.ts';
 
 export interface StudioOptions {
   dataDir: string;
@@ -52,6 +53,8 @@ export interface StudioOptions {
    * to the pool while no node is live). Default: the pool itself. Closed before the pool is.
    */
   leaser?: (pool: WorkerPool) => WorkerLeaser & { close(): Promise<void> };
+  /** How chunks enter and leave the store: hard links where the disk allows (default), or copies (tests of a full disk). */
+  chunkTransfer?: 'link' | 'copy';
 }
 
 export class Studio {
@@ -64,6 +67,8 @@ export class Studio {
    * so what the queue promised and what the chunks are given agree.
    */
   readonly throughput: ThroughputLearner;
+  /** Finished chunks kept for reuse in `<data>/chunks/`, bounded by the settings' limit. */
+  readonly chunks: StudioChunks;
   private readonly options: StudioOptions;
   private readonly journal: Journal;
   private readonly settings: StudioSettings;
@@ -101,6 +106,7 @@ export class Studio {
     this.journal = new Journal(db);
     this.throughput = new ThroughputLearner({ persistence: new ThroughputStore(db) });
     this.settings = new StudioSettings(this.journal);
+    this.chunks = new StudioChunks(options.dataDir, this.settings, options.chunkTransfer);
     this.registry = new ProcessRegistry(options.dataDir);
 
     this.circuits = createEngineCircuits(options.circuitOptions);
@@ -110,7 +116,7 @@ export class Studio {
     this.pool.on('worker_started', ({ pid }) => pid && this.registry.add(pid));
     this.pool.on('worker_exited', ({ pid }) => pid && this.registry.remove(pid));
     this.farm = options.leaser?.(this.pool);
-    this.engine = new RenderEngine({ circuits: this.circuits, workers: this.farm ?? this.pool, parallelism: workers, throughput: this.throughput, ...(options.retry ? { retry: options.retry } : {}) });
+    this.engine = new RenderEngine({ circuits: this.circuits, workers: this.farm ?? this.pool, parallelism: workers, throughput: this.throughput, chunkStore: this.chunks.store, ...(options.retry ? { retry: options.retry } : {}) });
     this.engine.setChaos(this.settings.chaosDrills());
 
     this.bus = new EventBus({ snapshot: () => this.snapshot(), circuitStats: (name) => (this.circuits.has(name) ? this.circuits.getBreaker(name).stats() : undefined) });
@@ -171,15 +177,20 @@ export class Studio {
       audit: this.audit,
       throughput: this.throughput,
       workers,
+      chunks: this.chunks,
     };
   }
 
-  /** After a crash: end the dead host's workers, put its interrupted jobs back, delete their partial files. */
+  /**
+   * After a crash: end the dead host's workers, put its interrupted jobs back, delete their partial
+   * files (the chunks they finished are in the chunk store, still pinned for them).
+   */
   private async recover(): Promise<void> {
     const reaped = this.registry.reapLeftovers();
     const interrupted = this.queue.recoverInterrupted();
     this.degradations.seed(this.queue);
     await Promise.all(interrupted.map((job) => discardPartials(this.options.dataDir, job.id)));
+    await this.chunks.start(this.queue.list({ statuses: ['queued', 'paused', 'running', 'blocked'], limit: 100_000 }));
     if (reaped.length || interrupted.length) {
       this.audit('system', 'recover', 'host restarted after an interruption', { reapedWorkers: reaped, requeuedJobs: interrupted.map((j) => j.id) });
     }
@@ -238,8 +249,9 @@ export class Studio {
     };
   }
 
-  /** Every job the stream carries goes through here, to carry its degradation badge. */
+  /** Every job the stream carries goes through here, to carry its degradation badge (and to free an ended job's chunks). */
   private changed(job: Job): Job {
+    this.chunks.jobChanged(job);
     const decorated = this.degradations.decorate(job);
     this.bus.jobChanged(decorated);
     return decorated;
@@ -255,6 +267,7 @@ export class Studio {
     this.bus.close();
     await this.farm?.close();
     await this.pool.close();
+    await this.chunks.store.flush();
     this.stopJournaling();
     this.queue.close();
   }

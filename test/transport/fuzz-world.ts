@@ -75,10 +75,13 @@ export function snapshotTree(root: string): Map<string, TreeEntry> {
 /** What may exist in a data folder whose queue never ran a job: the database and the worker registry. */
 const DATA_FILES = /^(studio\.db(-wal|-shm|-journal)?|processes\.json(\.partial)?)$/;
 
+/** What a render may add to the chunk store: every name there is a hex key, a job id or a pid, never the shot's text. */
+const CHUNK_STORE_FILES = /^chunks([\\/](entries([\\/][0-9a-f]{2}([\\/][0-9a-f]{64}\.(json|mkv|mp4|webm|mov))?)?|incoming([\\/]\d+)?|pins([\\/][A-Za-z0-9_-]{1,80}\.json)?|plans([\\/][0-9a-f]{64}\.json)?))?$/;
+
 /**
  * Differences that break "nothing written where it must not be": any change outside the data folder,
  * and anything in the data folder but the database and the registry (renders/ and work/ only when
- * `rendersAllowed`, and then only under a job's own folder).
+ * `rendersAllowed`, and then only under a job's own folder; the chunk store's files then too).
  */
 export function treeViolations(world: FuzzWorld, before: Map<string, TreeEntry>, after: Map<string, TreeEntry>, rendersAllowed = false): string[] {
   const data = relative(world.root, world.dataDir);
@@ -87,7 +90,7 @@ export function treeViolations(world: FuzzWorld, before: Map<string, TreeEntry>,
   for (const [path, entry] of after) {
     if (inData(path)) {
       const inner = relative(world.dataDir, join(world.root, path));
-      const ok = path === data || DATA_FILES.test(inner) || (rendersAllowed && /^(renders|work)([\\/][A-Za-z0-9_-]{12}([\\/].*)?)?$/.test(inner));
+      const ok = path === data || DATA_FILES.test(inner) || (rendersAllowed && (/^(renders|work)([\\/][A-Za-z0-9_-]{12}([\\/].*)?)?$/.test(inner) || CHUNK_STORE_FILES.test(inner)));
       if (!ok) problems.push(`unexpected in the data folder: ${inner}`);
       continue;
     }

@@ -56,6 +56,12 @@ export interface PlanLimits {
   maxContextShare?: number;
   /** The shortest stall window: a chunk with no new frame for this long is hung; default 10 s. */
   minStallMs?: number;
+  /**
+   * Chunk ends to keep (the plan remembered for this work, chunk-store/plan-memo.ts), so that a
+   * resumed or repeated render cuts where the last one did; ignored unless they cut the frames as
+   * this planner may (in whole units, no chunk shorter than the shortest allowed).
+   */
+  ends?: readonly number[];
 }
 
 export interface Chunk {
@@ -138,13 +144,15 @@ export function planChunks(work: StageWork, limits: PlanLimits): ChunkPlan {
   const maxCount = Math.max(1, Math.floor(totalUnits / minUnits));
   let count = Math.min(maxCount, Math.ceil(totalUnits / units));
   if (lanes > 1 && stageExpectedSeconds >= (limits.minParallelSeconds ?? 4)) count = Math.min(maxCount, Math.ceil(count / lanes) * lanes);
+  const kept = limits.ends && keepsUnits(limits.ends, work.frames, unit, minFrames) ? limits.ends : undefined;
+  if (kept) count = kept.length;
 
   const chunks: Chunk[] = [];
   const base = Math.floor(totalUnits / count);
   const extra = totalUnits % count;
   let start = 0;
   for (let index = 0; index < count; index++) {
-    const end = Math.min(work.frames, start + (base + (index < extra ? 1 : 0)) * unit);
+    const end = kept ? kept[index]! : Math.min(work.frames, start + (base + (index < extra ? 1 : 0)) * unit);
     const source = span(start, end);
     const frames = workFrames(start, end, source);
     const expected = startS + frames * perFrameS;
@@ -158,6 +166,17 @@ export function planChunks(work: StageWork, limits: PlanLimits): ChunkPlan {
   }
   const expectedSeconds = chunks.reduce((sum, c) => sum + c.expectedSeconds, 0);
   return { ok: true, chunks, lanes, expectedSeconds, wallSecondsEstimate: longestLane(chunks, lanes) };
+}
+
+/** Whether remembered ends cut `frames` in whole units (the last end excepted) into chunks of at least `minFrames`. */
+function keepsUnits(ends: readonly number[], frames: number, unit: number, minFrames: number): boolean {
+  let start = 0;
+  for (const [i, end] of ends.entries()) {
+    const last = i === ends.length - 1;
+    if (!Number.isInteger(end) || end - start < Math.min(minFrames, frames) || (last ? end !== frames : end % unit !== 0)) return false;
+    start = end;
+  }
+  return ends.length > 0;
 }
 
 /** Chunks handed in order to whichever lane frees first: the last lane to finish. */
