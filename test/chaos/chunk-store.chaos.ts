@@ -46,6 +46,7 @@ afterEach(async () => {
 async function chunked(send: (command: Command) => Promise<unknown>) {
   for (const circuit of ['video_frame_processing', 'video_interpolation', 'video_export']) await send({ type: 'configureCircuit', circuit, patch: { timeoutMs: 8000 } });
   await send({ type: 'pinThroughput', key: { stage: 'frame_processing', method: 'zoompan', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.frames });
+  await send({ type: 'pinThroughput', key: { stage: 'frame_processing', method: 'still', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.frames });
   await send({ type: 'pinThroughput', key: { stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.interpolation });
   await send({ type: 'pinThroughput', key: { stage: 'export', method: 'mp4', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.export });
 }

@@ -15,10 +15,11 @@ const SLOW = 300_000;
 const project = { version: 1 as const, name: 'reuse', quality: 'draft' as const, shots: [BASE_SHOT] };
 const { setup, closeAfter } = studioPerTest();
 
-/** Short timeouts and slow pinned figures: every stage of the small shot is cut into chunks (31 stored pieces). */
+/** Short timeouts and slow pinned figures: every stage of the small shot is cut into chunks (29 stored pieces: 18 frame chunks, the join, 6 interpolation chunks, 3 export chunks and their join). */
 async function chunked(send: (command: Command) => Promise<unknown>) {
   for (const circuit of ['video_frame_processing', 'video_interpolation', 'video_export']) await send({ type: 'configureCircuit', circuit, patch: { timeoutMs: 8000 } });
   await send({ type: 'pinThroughput', key: { stage: 'frame_processing', method: 'zoompan', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.frames });
+  await send({ type: 'pinThroughput', key: { stage: 'frame_processing', method: 'still', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.frames });
   await send({ type: 'pinThroughput', key: { stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.interpolation });
   await send({ type: 'pinThroughput', key: { stage: 'export', method: 'mp4', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.export });
 }
@@ -44,7 +45,7 @@ describe('the studio reuses stored chunks', () => {
     const studio = await setup();
     await chunked(studio.send);
     const [job] = (await studio.send({ type: 'enqueue', project })) as Job[];
-    await until(() => rendered(studio.batches, job!.id) >= 20, 240_000, '20 of 31 chunks rendered and stored');
+    await until(() => rendered(studio.batches, job!.id) >= 20, 240_000, '20 of 29 chunks rendered and stored');
     await studio.send({ type: 'emergencyStop', scope: 'immediate', reason: 'stop at 70%' });
     await until(() => studio.job(job!.id).status === 'queued', 30_000, 'the job is back in the queue');
     const kept = rendered(studio.batches, job!.id);
@@ -57,7 +58,7 @@ describe('the studio reuses stored chunks', () => {
     await studio.send({ type: 'resume' });
     await until(() => studio.job(job!.id).status === 'done', 240_000, 'the resumed job is done');
     const trace = traceOf(studio, job!.id);
-    expect(trace.reuse!.rendered, `rendered after the resume (${kept} were kept)`).toBeLessThanOrEqual(31 - kept);
+    expect(trace.reuse!.rendered, `rendered after the resume (${kept} were kept)`).toBeLessThanOrEqual(29 - kept);
     expect(trace.reuse!.reused).toBeGreaterThan(0);
     expect(streamed(studio.batches, job!.id)?.chunks).toMatchObject({ reused: trace.reuse!.reused, rendered: trace.reuse!.rendered });
     expect(await frameMd5s(studio.job(job!.id).output!)).toEqual(await reference());
@@ -77,15 +78,18 @@ describe('the studio reuses stored chunks', () => {
     await studio.studio.chunks.store.flush();
     const afterStop = rendered(studio.batches, job!.id);
     expect(afterStop, 'the chunks running at the stop were finished and kept').toBeGreaterThan(atStop);
-    expect(afterStop, 'no new chunk was started').toBeLessThanOrEqual(atStop + 2);
+    // Two lanes ran at the stop; one more may have finished (and its lane started another) between
+    // the count above and the stop's arrival. A render that went on would make every piece left.
+    expect(afterStop, 'no new chunk was started').toBeLessThanOrEqual(atStop + 3);
 
     await studio.send({ type: 'reset' });
     await studio.send({ type: 'resume' });
     await until(() => studio.job(job!.id).status === 'done', 240_000, 'the resumed job is done');
     const trace = traceOf(studio, job!.id);
     const interpolationReused = chunkCalls(trace, 'reused').filter((c) => /^interpolation: optical_flow chunk/.test(c));
-    expect(interpolationReused.length, 'every interpolation chunk made before the stop is reused').toBe(afterStop - 19);
-    expect(trace.reuse!.rendered).toBeLessThanOrEqual(31 - afterStop);
+    // At least: the stream's count can miss the last chunk the stop let finish, which the store did keep.
+    expect(interpolationReused.length, 'every interpolation chunk made before the stop is reused').toBeGreaterThanOrEqual(afterStop - 19);
+    expect(trace.reuse!.rendered).toBeLessThanOrEqual(29 - afterStop);
   }, SLOW);
 
   it('a retried job redoes only the chunks that failed', async () => {
@@ -103,7 +107,7 @@ describe('the studio reuses stored chunks', () => {
     await until(() => studio.job(job!.id).status === 'done', 240_000, 'the retried job is done');
     const retried = traceOf(studio, job!.id);
     expect(chunkCalls(retried, 'rendered').every((c) => c.startsWith('export:')), chunkCalls(retried, 'rendered').join('; ')).toBe(true);
-    expect(chunkCalls(retried, 'reused').filter((c) => /^interpolation: optical_flow chunk/.test(c))).toHaveLength(8);
+    expect(chunkCalls(retried, 'reused').filter((c) => /^interpolation: optical_flow chunk/.test(c))).toHaveLength(6);
   }, SLOW);
 
   it('answers the store’s figures, keeps a limit an operator sets (validated, audited, across a restart) and clears it, audited', async () => {

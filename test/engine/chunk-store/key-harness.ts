@@ -22,8 +22,9 @@ export type ShotKeys = Map<string, string>;
 
 export async function shotKeys(shot: Shot, quality: Quality = 'draft'): Promise<ShotKeys> {
   const dir = await mkdtemp(join(tmpdir(), 'storycore-keys-'));
+  let store: ChunkStore | undefined;
   try {
-    const store = await ChunkStore.open({ dir, limitBytes: 1024 ** 3 });
+    store = await ChunkStore.open({ dir, limitBytes: 1024 ** 3 });
     const keys: ShotKeys = new Map();
     const runner = {
       run: async (call: StageCall) => {
@@ -35,6 +36,7 @@ export async function shotKeys(shot: Shot, quality: Quality = 'draft'): Promise<
     for (const name of ['video_frame_processing', 'video_interpolation', 'video_export']) circuits.configure(name, { timeoutMs: 8000 });
     const throughput = new ThroughputLearner();
     throughput.pin({ stage: 'frame_processing', method: 'zoompan', quality }, SLOW_FIGURES.frames);
+    throughput.pin({ stage: 'frame_processing', method: 'still', quality }, SLOW_FIGURES.frames);
     throughput.pin({ stage: 'interpolation', method: shot.interpolation.method, quality }, SLOW_FIGURES.interpolation);
     throughput.pin({ stage: 'export', method: shot.export.format, quality }, SLOW_FIGURES.export);
     const deps: StageDeps = { circuits, runner, throughput, lanes: 2 };
@@ -45,6 +47,8 @@ export async function shotKeys(shot: Shot, quality: Quality = 'draft'): Promise<
     await renderExport(run, deps, interpolated, exportPaths(shot, join(dir, 'out')).output, signal);
     return keys;
   } finally {
+    // The plans the store remembers are written in the background: let them land before the folder goes.
+    await store?.flush();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -61,6 +61,7 @@ export async function openReuseEnv(options: { limitBytes?: number; transfer?: 'l
     for (const name of ['video_frame_processing', 'video_interpolation', 'video_export']) circuits.configure(name, { timeoutMs: 8000 });
     const throughput = new ThroughputLearner();
     throughput.pin({ stage: 'frame_processing', method: 'zoompan', quality: 'draft' }, SLOW_FIGURES.frames);
+    throughput.pin({ stage: 'frame_processing', method: 'still', quality: 'draft' }, SLOW_FIGURES.frames);
     throughput.pin({ stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, opts.interpolationFigure ?? SLOW_FIGURES.interpolation);
     throughput.pin({ stage: 'export', method: 'mp4', quality: 'draft' }, SLOW_FIGURES.export);
     return new RenderEngine({ circuits, workers: pool, throughput, chunkStore: store, parallelism: 2, retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 }, ...(opts.chaos ? { chaos: opts.chaos } : {}) });
