@@ -9,6 +9,7 @@ import { DrillsPanel } from './controls/DrillsPanel.tsx';
 import { HistoryView } from './history/HistoryView.tsx';
 import { QueueTable } from './queue/QueueTable.tsx';
 import { SettingsPanel } from './controls/SettingsPanel.tsx';
+import { ChunkStorePanel } from './controls/ChunkStorePanel.tsx';
 import { useStudio } from './store.ts';
 import { useStudioConnection } from './studio-context.tsx';
 import { coalesceBatches } from './coalesce.ts';
@@ -164,6 +165,7 @@ export function App() {
                 <div className="tuning">
                   <DrillsPanel />
                   <SettingsPanel />
+                  <ChunkStorePanel />
                 </div>
               </>
             ) : null}

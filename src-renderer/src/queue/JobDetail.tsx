@@ -7,6 +7,7 @@ import { useSend } from '../studio-context.tsx';
 import { PreviewPlayer } from './PreviewPlayer.tsx';
 import { STATUS_LABEL, formatMs, formatSeconds } from './queue-model.ts';
 import { trapFocus } from './focus-trap.ts';
+import { TraceChunks } from './TraceChunks.tsx';
 
 type Attempt = PipelineTrace['attempts'][number];
 
@@ -193,6 +194,7 @@ function TraceView({ trace, problem, running }: { trace: PipelineTrace | null; p
             .join(' · ')}
         </li>
       </ul>
+      <TraceChunks trace={trace} />
       {trace.degradations.length ? (
         <ol className="trace-degradations" data-testid="trace-degradations" aria-label="Degradations">
           {trace.degradations.map((d, i) => (

@@ -2,6 +2,7 @@ import { type MouseEvent, memo, useEffect, useState } from 'react';
 import { type Command, type Job, formatEstimate } from '../../../src-preload/contract.ts';
 import { outputThumbnailUrl } from './job-thumbnail.ts';
 import './pictures.css';
+import { reuseLine } from './chunk-reuse.ts';
 import { STATUS_LABEL, actionsFor, blockedCountdown, formatSeconds } from './queue-model.ts';
 
 export type QueueAction = (command: Command) => void;
@@ -37,6 +38,7 @@ export const QueueRow = memo(function QueueRow({ job, act, onDetails, selected }
   const status = STATUS_LABEL[job.status];
   const working = job.status === 'running' || job.status === 'blocked';
   const id = job.id;
+  const reuse = reuseLine(job.chunks);
   // Buttons sit inside a clickable row: their clicks must not also open the details.
   const run = (command: Command) => (event: MouseEvent) => {
     event.stopPropagation();
@@ -81,6 +83,11 @@ export const QueueRow = memo(function QueueRow({ job, act, onDetails, selected }
       <td className="progress-cell">
         <progress max={100} value={job.progress} aria-label={`${job.shotId} progress`} />
         <span>{Math.round(job.progress)}%</span>
+        {reuse ? (
+          <small className="reuse" data-testid={`reuse-${id}`}>
+            {reuse}
+          </small>
+        ) : null}
       </td>
       <td>
         {working && job.etaSeconds !== null ? (
