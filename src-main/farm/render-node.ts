@@ -150,6 +150,7 @@ export class RenderNode {
       at: Date.now(),
       lockDurationMs: this.options.timings.lockDurationMs,
       stalledIntervalMs: this.options.timings.stalledIntervalMs,
+      heartbeatMs: this.options.timings.heartbeatMs,
       running: this.running.size,
       circuits,
     };
