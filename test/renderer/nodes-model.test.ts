@@ -60,7 +60,7 @@ describe('the nodes panel model', () => {
       { name: 'video_export', state: 'forced_open', word: 'STOPPED' },
       { name: 'video_interpolation', state: 'half_open', word: 'HALF-OPEN' },
     ]);
-    expect(row!.blocklists.map((b) => b.text)).toEqual(['fractal_pan (j1): interpolation', 'j2: export']);
+    expect(row!.blocklists.map((b) => b.text)).toEqual(['fractal_pan: interpolation', 'j2: export']);
   });
 
   it('gives the last heartbeat an age a person reads', () => {

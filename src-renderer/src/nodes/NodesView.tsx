@@ -9,15 +9,15 @@ import { type NodeRow, fleetSummary, nodeRows } from './nodes-model.ts';
 const POLL_MS = 1000;
 
 const COLUMNS: Column[] = [
-  { label: 'State', width: '7.5rem' },
-  { label: 'Node', width: '11rem' },
-  { label: 'Tags', width: '9rem' },
-  { label: 'Workers', width: '5rem', align: 'right' },
-  { label: 'Chunks running', width: '7rem', align: 'right' },
+  { label: 'State', width: '6.5rem' },
+  { label: 'Node', width: '9rem' },
+  { label: 'Tags', width: '8rem' },
+  { label: 'Workers', width: '4.5rem', align: 'right' },
+  { label: 'Chunks running', width: '5.5rem', align: 'right' },
   { label: 'Circuits in trouble', title: "The node's own circuits that are not closed: it takes no chunk of a stage whose circuit is open" },
-  { label: 'Blocklisted for (job: stage)', title: 'It failed three chunks of that stage for that job, and takes no more of them' },
-  { label: 'Last heartbeat', width: '8rem' },
-  { label: 'Host', width: '11rem' },
+  { label: 'Blocklisted for', title: 'Job and stage: it failed three chunks of that stage for that job, and takes no more of them' },
+  { label: 'Last heartbeat', width: '7rem' },
+  { label: 'Host', width: '9rem' },
 ];
 
 /**
@@ -89,7 +89,7 @@ export function NodesView() {
 
 function NodeRowView({ row }: { row: NodeRow }) {
   return (
-    <tr className={`node-row node-${row.state}`} data-testid={`node-row-${row.name}`} data-state={row.state} data-rank={row.rank}>
+    <tr className={`node-row node-${row.state}${row.rank === 2 ? ' node-trouble' : ''}`} data-testid={`node-row-${row.name}`} data-state={row.state} data-rank={row.rank}>
       <td>
         <span className={`reading-label reading-${row.tone}`}>
           <span aria-hidden="true">{row.icon} </span>
@@ -120,7 +120,7 @@ function NodeRowView({ row }: { row: NodeRow }) {
           <span className="muted">none</span>
         ) : (
           row.blocklists.map((b) => (
-            <span key={`${b.job}|${b.stage}`} className="node-block reading-warn">
+            <span key={`${b.job}|${b.stage}`} className="node-block reading-warn" title={`job ${b.job}`}>
               ⊘ {b.text}
             </span>
           ))

@@ -28,6 +28,7 @@ export interface NodeRow {
   workers: number;
   running: number;
   circuits: Array<{ name: string; state: string; word: string }>;
+  /** `text` names the job by its shot when the window knows it (the job id then goes in a title). */
   blocklists: Array<{ job: string; stage: string; text: string }>;
 }
 
@@ -66,7 +67,7 @@ export function nodeRows(nodes: readonly FleetNode[], shotOf: (jobId: string) =>
         .sort((a, b) => a.name.localeCompare(b.name)),
       blocklists: node.blocklists.map(({ job, stage }) => {
         const shot = shotOf(job);
-        return { job, stage, text: `${shot ? `${shot} (${job})` : job}: ${stage}` };
+        return { job, stage, text: `${shot ?? job}: ${stage}` };
       }),
     }))
     .sort((a, b) => a.rank - b.rank || a.name.localeCompare(b.name));
