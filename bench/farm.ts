@@ -15,7 +15,7 @@
  * node` processes. BENCH_FARM_SHOTS (3), BENCH_FARM_SECONDS (4), BENCH_FARM_SIZE (640x360),
  * BENCH_FARM_ROUNDS (2 turns each), BENCH_FARM_STOPS (4).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -64,6 +64,44 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
+}
+
+/** Redis's count of commands processed so far (INFO stats). */
+async function redisCommands(client: Redis): Promise<number> {
+  const info = await client.info('stats');
+  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN);
+}
+
+/**
+ * Bytes written under `dir`, seen by polling every 100 ms: each file's largest size, summed (a lower
+ * bound: a file made and deleted between two looks is missed). What the shared folder carries.
+ */
+function watchBytes(dir: string): { stop(): number } {
+  const largest = new Map<string, number>();
+  let busy = false;
+  const look = async (at: string): Promise<void> => {
+    for (const entry of await readdir(at, { withFileTypes: true }).catch(() => [])) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) await look(path);
+      else {
+        const size = (await stat(path).catch(() => null))?.size ?? 0;
+        if (size > (largest.get(path) ?? 0)) largest.set(path, size);
+      }
+    }
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void look(dir).finally(() => (busy = false));
+  }, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      let sum = 0;
+      for (const size of largest.values()) sum += size;
+      return sum;
+    },
+  };
 }
 
 async function send<C extends Command>(studio: Studio, command: C) {
@@ -135,18 +173,42 @@ async function main(): Promise<void> {
     cleanup.push(() => embedded.close());
 
     const times = { embedded: [] as number[], farm: [] as number[] };
+    const counter = new Redis(redis.url);
+    let farmCommands = 0;
+    let farmStageAttempts = 0;
+    let farmBytes = 0;
+    // The farm's cost at rest (heartbeats, watchdogs, stalled checks, BullMQ's waits, the coordinator's reads), to tell apart from the chunks'.
+    const idleStart = await redisCommands(counter);
+    await sleep(5000);
+    const idlePerSecond = ((await redisCommands(counter)) - idleStart) / 5;
     for (let round = 0; round < ROUNDS; round++) {
       // Turn about, farm first in odd rounds, so that a change of machine load falls on both.
       const order = round % 2 === 0 ? (['embedded', 'farm'] as const) : (['farm', 'embedded'] as const);
       for (const mode of order) {
+        const before = mode === 'farm' ? await redisCommands(counter) : 0;
+        const bytes = mode === 'farm' ? watchBytes(join(shared, 'farm')) : null;
         const run = await renderAll(mode === 'farm' ? farmStudio : embedded, `${mode}${round}`);
         times[mode].push(run.seconds);
+        if (mode === 'farm') {
+          farmCommands += (await redisCommands(counter)) - before;
+          farmStageAttempts += run.chunks;
+          farmBytes += bytes!.stop();
+        }
         console.log(`  round ${round + 1} ${mode.padEnd(8)} ${run.seconds.toFixed(1)} s, ${run.chunks} stage attempts (chunks and joins)${mode === 'farm' ? ` on ${[...run.nodes].sort().join(', ')}` : ''}${run.failed.length ? `, ${run.failed.length} failed and retried: ${[...new Set(run.failed)].slice(0, 3).join(' | ')}` : ''}`);
       }
     }
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const ratio = sum(times.farm) / sum(times.embedded);
     console.log(`overhead of farm mode: ${ratio.toFixed(3)}× the embedded studio's wall time (target ≤ 1.10×)${ratio <= 1.1 ? '' : ' — over target'}`);
+
+    const farmSeconds = times.farm.reduce((a, b) => a + b, 0);
+    const rendered = ROUNDS * SHOTS * SECONDS;
+    const perAttempt = (farmCommands - idlePerSecond * farmSeconds) / farmStageAttempts;
+    console.log(
+      `redis: ${idlePerSecond.toFixed(0)} commands a second at rest (coordinator + 2 idle nodes); during the farm's renders ${(farmCommands / farmSeconds).toFixed(0)} a second, about ${perAttempt.toFixed(0)} per stage attempt beyond the rest`,
+    );
+    console.log(`shared folder: at least ${(farmBytes / 1e6).toFixed(1)} MB written for ${rendered} s of ${WIDTH}x${HEIGHT} output (${(farmBytes / 1e6 / rendered).toFixed(2)} MB per output second; chunks are read back about as much)`);
+    counter.disconnect();
 
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = new Queue(CHUNK_QUEUE, { connection });
