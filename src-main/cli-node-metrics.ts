@@ -13,7 +13,12 @@ import { type NodeMetricsSource, type RunningMetricsServer, createNodeMetricsReg
 export const DEFAULT_NODE_METRICS_PORT = 9470;
 
 const MetricsArgs = z.object({
-  port: z.union([z.literal('off'), z.coerce.number({ error: "--metrics-port must be a port number, 0 or 'off'" }).int('--metrics-port must be a whole number').min(0, '--metrics-port must be 0–65535').max(65535, '--metrics-port must be 0–65535')]).optional(),
+  port: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === 'off' || /^\d+$/.test(v), "--metrics-port must be a port number, 0 or 'off'")
+    .transform((v) => (v === undefined || v === 'off' ? v : Number(v)))
+    .refine((v) => v === undefined || v === 'off' || v <= 65535, '--metrics-port must be 0–65535'),
   host: z.string().min(1, '--metrics-host must not be empty'),
   token: z.string().min(16, '--metrics-token must be at least 16 characters').max(512).optional(),
 });
