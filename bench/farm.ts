@@ -27,7 +27,7 @@ import { openFarmCoordinator } from '../src-main/farm/coordinator.ts';
 import { Studio } from '../src-main/host/studio.ts';
 import { demoProjectPath } from '../src-main/cli.ts';
 import { type NodeProcess, startNode } from '../test/farm/farm-nodes.ts';
-import { startRedis } from '../test/farm/redis-harness.ts';
+import { redisMissing, startRedis } from '../test/farm/redis-harness.ts';
 
 const SHOTS = Number(process.env.BENCH_FARM_SHOTS) || 3;
 const SECONDS = Number(process.env.BENCH_FARM_SECONDS) || 4;
@@ -157,6 +157,10 @@ async function stopRound(studio: Studio, nodes: NodeProcess[], round: number): P
 }
 
 async function main(): Promise<void> {
+  if (redisMissing) {
+    console.log(`bench/farm skipped: ${redisMissing}`);
+    return;
+  }
   console.log(`bench/farm: ${SHOTS} shots of ${SECONDS} s at ${WIDTH}x${HEIGHT}, optical flow 12→24 fps, draft; ${ROUNDS} turn(s) each; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
   const redis = await startRedis();
   const shared = await mkdtemp(join(tmpdir(), 'storycore-bench-farm-'));
