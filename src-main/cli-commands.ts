@@ -43,6 +43,9 @@ export interface NodeOptions {
   lockMs?: string;
   stalledMs?: string;
   heartbeatMs?: string;
+  metricsPort?: string;
+  metricsHost?: string;
+  metricsToken?: string;
 }
 
 export interface CircuitsOptions {
@@ -140,6 +143,9 @@ export function defineCommands(out: (line: string) => void, actions: CommandActi
     .option('--lock-ms <ms>', "how long a taken chunk's lock lasts unless renewed: a lost node's chunk goes elsewhere about this long after, and a node cut off from Redis kills its chunk within half of it", '30000')
     .option('--stalled-ms <ms>', 'how often this node looks for chunks whose lock expired (default: half of --lock-ms)')
     .option('--heartbeat-ms <ms>', 'how often this node says it is alive; it counts as gone after three missed beats', '2000')
+    .option('--metrics-port <port>', 'where this node serves Prometheus /metrics (default: 9470, or a free port, printed, when another node on this machine has it; 0: a free port; off: none)')
+    .option('--metrics-host <host>', 'the address /metrics listens on; anything but loopback needs --metrics-token', '127.0.0.1')
+    .option('--metrics-token <token>', 'a bearer token every scrape must carry, at least 16 characters')
     .action((values: NodeOptions) => actions.node(values));
 
   program

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './cli-errors.ts';
 import type { NodeOptions } from './cli-commands.ts';
+import { nodeMetricsArgs, serveNodeMetrics } from './cli-node-metrics.ts';
 import { isInside } from './farm/chunk-files.ts';
 import { type FarmCoordinator, openFarmCoordinator } from './farm/coordinator.ts';
 import { NodeNameSchema } from './farm/farm-messages.ts';
@@ -71,7 +72,9 @@ export async function runNode(values: NodeOptions, out: (line: string) => void):
   const url = farmUrl(args.farm);
   const stalledIntervalMs = args.stalledMs ?? Math.round(args.lockMs / 2);
   if (stalledIntervalMs > args.lockMs) throw new UsageError('--stalled-ms must not be longer than --lock-ms');
-  let node: RenderNode;
+  // Bound before the node joins, so that a port in use refuses the node before it takes any chunk.
+  let node: RenderNode | undefined;
+  const metricsServer = await serveNodeMetrics(nodeMetricsArgs(values), args.name, () => node?.metricsSource(), out);
   try {
     node = await RenderNode.start({
       url,
@@ -83,15 +86,18 @@ export async function runNode(values: NodeOptions, out: (line: string) => void):
       out,
     });
   } catch (error) {
+    await metricsServer?.close();
     if (error instanceof FarmUrlError || error instanceof NodeNameTakenError) throw new UsageError(error.message);
     throw error;
   }
+  const started = node;
   const why = await new Promise<string | undefined>((done) => {
     process.once('SIGINT', () => done(undefined));
     process.once('SIGTERM', () => done(undefined));
-    void node.ended.then(done);
+    void started.ended.then(done);
   });
-  await node.close();
+  await metricsServer?.close();
+  await started.close();
   return why === undefined ? 0 : 1;
 }
 

@@ -18,6 +18,7 @@ import { STAGES } from '../src-main/engine/tasks.ts';
 import type { BadgedJob, JobDetail } from '../src-main/host/job-view.ts';
 import type { CircuitAnalysis } from '../src-main/host/analysis.ts';
 import type { AuditEntry, CircuitHistoryEntry } from '../src-main/queue/journal-entries.ts';
+import type { FleetView } from '../src-main/engine/fleet-view.ts';
 import type { QueueErrorCode } from '../src-main/queue/queue-error.ts';
 
 // Each type is defined in the room that makes it (breaker, engine, queue, host); the contract gathers
@@ -39,6 +40,9 @@ export { JOB_STATUSES, type JobStatus } from '../src-main/queue/job.ts';
 export type Job = BadgedJob;
 export type { CircuitAnalysis } from '../src-main/host/analysis.ts';
 export type { JobDegradation, JobDetail, JobMedia, ShotSummary } from '../src-main/host/job-view.ts';
+/** The render farm's nodes (or that this machine renders alone): what the `nodes` command answers. */
+export type { FleetNode, FleetNodeState, FleetQueueCounts, FleetView } from '../src-main/engine/fleet-view.ts';
+export { EMBEDDED_MESSAGE, FLEET_NODE_STATES } from '../src-main/engine/fleet-view.ts';
 
 // ── commands ───────────────────────────────────────────────────────────────
 
@@ -69,6 +73,7 @@ export const COMMAND_TYPES = [
   'chunkStore',
   'clearChunkStore',
   'setChunkStoreLimit',
+  'nodes',
 ] as const;
 
 /** Which shots of which project: the built-in demo, a project file on the host, or an inline project (generated keyframes only). */
@@ -131,6 +136,8 @@ export const CommandSchema = z.discriminatedUnion(
     /** Answers with a JobDetail. */
     z.object({ type: z.literal('jobDetail'), jobId }).strict(),
     /** Circuit behaviour over the last `days` UTC days from the stored history; answers with a CircuitAnalysis. */
+    /** The render farm's nodes: live, stale or gone, with their circuits in trouble and blocklists; in embedded mode, says so. */
+    z.object({ type: z.literal('nodes') }).strict(),
     z.object({ type: z.literal('analysis'), days: z.number({ error: 'days must be a whole number from 1 to 90' }).int('days must be a whole number from 1 to 90').min(1, 'days must be at least 1').max(90, 'days must be at most 90') }).strict(),
     /** The chunk store's space used, entries and limit; answers with a ChunkStoreView. */
     z.object({ type: z.literal('chunkStore') }).strict(),
@@ -179,6 +186,7 @@ export interface CommandResults {
   chunkStore: ChunkStoreView;
   clearChunkStore: ChunkStoreView & { removedEntries: number; removedBytes: number };
   setChunkStoreLimit: ChunkStoreView;
+  nodes: FleetView;
 }
 
 export type { ChunkStoreView };

@@ -13,6 +13,8 @@ import { FarmLeaser, mayTake } from './farm-leaser.ts';
 import { connectOrThrow, farmAddress, farmConnection } from './farm-redis.ts';
 import { DEFAULT_FARM_TIMINGS, type FarmTimings } from './farm-timings.ts';
 import { NodeRegistry } from './node-registry.ts';
+import { NodeRoster } from './node-roster.ts';
+import type { FleetView } from '../engine/fleet-view.ts';
 
 export interface CoordinatorOptions {
   /** The farm's Redis, as parseFarmUrl returned it. */
@@ -29,6 +31,8 @@ export interface FarmCoordinator {
   /** The farm's Redis, as it may be printed (a password masked). */
   readonly address: string;
   readonly registry: NodeRegistry;
+  /** The nodes for the window and /metrics: live, stale and gone, with blocklists and BullMQ's counts. */
+  fleet(): Promise<FleetView>;
   /** The leaser for the Studio, over its pool; closing it closes the coordinator. */
   leaser(pool: WorkerPool): FarmLeaser;
   close(): Promise<void>;
@@ -60,6 +64,8 @@ export async function openFarmCoordinator(options: CoordinatorOptions): Promise<
   let leaser: FarmLeaser | undefined;
   const registry = new NodeRegistry(probe, timings, () => leaser?.pump());
   await registry.start();
+  const roster = new NodeRoster({ probe, queue, registry, timings, address: farmAddress(options.url) });
+  roster.start();
   const blocklist = new Blocklist(probe);
   const dispatcher = new ChunkDispatcher({
     queue,
@@ -74,6 +80,7 @@ export async function openFarmCoordinator(options: CoordinatorOptions): Promise<
   const close = () =>
     (closing ??= (async () => {
       registry.stop();
+      roster.stop();
       dispatcher.close();
       await events.close().catch(() => undefined);
       await queue.close().catch(() => undefined);
@@ -82,6 +89,7 @@ export async function openFarmCoordinator(options: CoordinatorOptions): Promise<
   return {
     address: farmAddress(options.url),
     registry,
+    fleet: () => roster.view(),
     leaser: (pool) => (leaser = new FarmLeaser({ pool, dispatcher, registry, blocklist, shared: options.shared, close })),
     close,
   };

@@ -69,6 +69,8 @@ export const NodeHeartbeatSchema = z.object({
   /** The node's BullMQ timings: how long the coordinator may have to wait for a cancelled chunk to end. */
   lockDurationMs: z.number().int().positive(),
   stalledIntervalMs: z.number().int().positive(),
+  /** How often it beats: the coordinator calls it stale after a missed beat (absent from an older node). */
+  heartbeatMs: z.number().int().positive().optional(),
   /** Chunks running on the node now. */
   running: z.number().int().nonnegative(),
   /** The node's circuits that are not closed (a node with a stage's circuit open is no candidate for it). */

@@ -57,6 +57,8 @@ export class RenderNode {
   private readonly watchdog: LeaseWatchdog;
   private readonly heartbeat: Heartbeat;
   private readonly running = new Map<string, (why: StopWhy, detail: string) => void>();
+  /** Chunks taken and how each ended, since start: the node's /metrics. */
+  private readonly chunkCounts = { taken: 0, done: 0, failed: 0, stopped: 0, gave_back: 0 };
   private worker: Worker | undefined;
   private end: (why: string) => void = () => {};
   private closing: Promise<void> | undefined;
@@ -150,12 +152,25 @@ export class RenderNode {
       at: Date.now(),
       lockDurationMs: this.options.timings.lockDurationMs,
       stalledIntervalMs: this.options.timings.stalledIntervalMs,
+      heartbeatMs: this.options.timings.heartbeatMs,
       running: this.running.size,
       circuits,
     };
   }
 
+  /** What the node's /metrics reads at each scrape. */
+  metricsSource() {
+    return {
+      name: this.name,
+      circuitStats: () => this.circuits.stats(),
+      running: () => this.running.size,
+      workers: () => this.pool.size,
+      chunks: () => ({ ...this.chunkCounts }),
+    };
+  }
+
   private log(event: LogLine): void {
+    if (event.type in this.chunkCounts) this.chunkCounts[event.type as keyof typeof this.chunkCounts]++;
     this.options.out(JSON.stringify({ at: Date.now(), node: this.name, ...event }));
   }
 

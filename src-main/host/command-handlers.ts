@@ -7,6 +7,7 @@ import type { CommandResults, CommandType, Job, ParsedCommand, Snapshot, StudioE
 import type { CircuitManager } from '../breaker/index.ts';
 import { throughputKey } from '../engine/chunks/cost-model.ts';
 import type { ThroughputLearner } from '../engine/chunks/throughput-learner.ts';
+import { type FleetView, embeddedFleet } from '../engine/fleet-view.ts';
 import type { RenderEngine } from '../engine/pipeline.ts';
 import type { RenderQueue } from '../queue/render-queue.ts';
 import type { Audit } from './audit.ts';
@@ -47,6 +48,8 @@ export interface StudioParts {
   analysis: AnalysisQueries;
   /** The chunk store: its figures, clearing it, its limit. */
   chunks: StudioChunks;
+  /** The render farm's nodes (serve --farm); none: this machine renders alone. */
+  fleet?: (() => Promise<FleetView>) | undefined;
 }
 
 export interface CommandContext extends StudioParts {
@@ -126,6 +129,7 @@ const COMMAND_HANDLERS: CommandHandlers = {
   },
   snapshot: (_command, ctx) => ctx.snapshot(),
   analysis: ({ days }, ctx) => circuitAnalysis(ctx.analysis, days),
+  nodes: (_command, ctx) => (ctx.fleet ? ctx.fleet() : embeddedFleet()),
   jobDetail: ({ jobId }, ctx) => {
     const job = ctx.queue.get(jobId);
     if (!job) throw noSuchJob(jobId);

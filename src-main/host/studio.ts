@@ -16,6 +16,7 @@ import { createEngineCircuits } from '../engine/circuits.ts';
 import { relieveMemoryPressure } from '../engine/memory-pressure.ts';
 import { RenderEngine } from '../engine/pipeline.ts';
 import { ResourceMonitor } from '../engine/resource-monitor.ts';
+import type { FleetView } from '../engine/fleet-view.ts';
 import type { RetryPolicy } from '../engine/retry.ts';
 import type { WorkerLeaser } from '../engine/worker-lease.ts';
 import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
@@ -55,6 +56,8 @@ export interface StudioOptions {
   leaser?: (pool: WorkerPool) => WorkerLeaser & { close(): Promise<void> };
   /** How chunks enter and leave the store: hard links where the disk allows (default), or copies (tests of a full disk). */
   chunkTransfer?: 'link' | 'copy';
+  /** The farm's nodes, for the `nodes` command and /metrics (serve --farm). Default: none, this machine renders alone. */
+  fleet?: () => Promise<FleetView>;
 }
 
 export class Studio {
@@ -178,6 +181,7 @@ export class Studio {
       throughput: this.throughput,
       workers,
       chunks: this.chunks,
+      fleet: options.fleet,
     };
   }
 
@@ -222,6 +226,11 @@ export class Studio {
   retryStats = () => this.engine.retries.snapshot();
   queueCounts(): Record<JobStatus, number> {
     return this.queue.counts();
+  }
+
+  /** The farm's nodes, read now; absent in embedded mode (no --farm), so /metrics adds no farm series there. */
+  get fleet(): (() => Promise<FleetView>) | undefined {
+    return this.options.fleet;
   }
 
   /** Uploaded pictures, kept by content; the same store the enqueue command resolves "asset:" keyframes in. */

@@ -7,6 +7,7 @@ import { EventLog } from './dashboard/EventLog.tsx';
 import { Timeline } from './dashboard/Timeline.tsx';
 import { DrillsPanel } from './controls/DrillsPanel.tsx';
 import { HistoryView } from './history/HistoryView.tsx';
+import { NodesView } from './nodes/NodesView.tsx';
 import { QueueTable } from './queue/QueueTable.tsx';
 import { SettingsPanel } from './controls/SettingsPanel.tsx';
 import { ChunkStorePanel } from './controls/ChunkStorePanel.tsx';
@@ -24,21 +25,23 @@ const APPLY_EVERY_MS = 200;
 /**
  * Two kinds of user, a keypress apart: the artist's Queue (the queue, the shot form, previews, and a
  * strip saying whether any circuit is in trouble) first, the operator's view (circuits, timeline,
- * events, resources, drills, settings), and the history. The operator's view keeps the id
+ * events, resources, drills, settings), the history, and the render farm's nodes. The operator's view keeps the id
  * `dashboard` it had when it was the only one, so old links (and tests) still reach it.
  */
 const VIEWS = [
   { id: 'queue', label: 'Queue', key: '1', hash: '' },
   { id: 'dashboard', label: 'Operator', key: '2', hash: '#operator' },
   { id: 'history', label: 'History', key: '3', hash: '#history' },
+  { id: 'nodes', label: 'Nodes', key: '4', hash: '#nodes' },
 ] as const;
 type View = (typeof VIEWS)[number]['id'];
-const viewFromHash = (): View => (location.hash === '#history' ? 'history' : location.hash === '#operator' || location.hash === '#dashboard' ? 'dashboard' : 'queue');
+const viewFromHash = (): View =>
+  location.hash === '#history' ? 'history' : location.hash === '#nodes' ? 'nodes' : location.hash === '#operator' || location.hash === '#dashboard' ? 'dashboard' : 'queue';
 
 /** A digit pressed while typing or inside a dialog belongs to that field or dialog, not to the view switch. */
 const typingIn = (target: EventTarget | null) => target instanceof Element && target.closest('input, select, textarea, [contenteditable], dialog') !== null;
 
-/** The studio window: the control bar on top in every view, then the queue, the operator's view or the history. */
+/** The studio window: the control bar on top in every view, then the queue, the operator's view, the history or the nodes. */
 export function App() {
   const studio = useStudioConnection();
   const applyBatches = useStudio((s) => s.applyBatches);
@@ -91,7 +94,7 @@ export function App() {
     const timer = setInterval(() => sampleTick(Date.now()), 1000);
     return () => clearInterval(timer);
   }, [sampleTick]);
-  // 1, 2, 3: the views, from anywhere but a field or a dialog.
+  // 1, 2, 3, 4: the views, from anywhere but a field or a dialog.
   useEffect(() => {
     const onKey = (event: globalThis.KeyboardEvent) => {
       if (event.ctrlKey || event.altKey || event.metaKey || event.repeat || typingIn(event.target)) return;
@@ -170,8 +173,10 @@ export function App() {
               </>
             ) : null}
           </>
-        ) : (
+        ) : view === 'history' ? (
           <HistoryView />
+        ) : (
+          <NodesView />
         )}
       </main>
     </div>

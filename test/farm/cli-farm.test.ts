@@ -47,6 +47,14 @@ describe('the farm commands refuse bad input', () => {
     await refused(['node', '--farm', 'redis://127.0.0.1:6379', '--shared', dir, '--lock-ms', '100'], /--lock-ms must be at least/);
   });
 
+  it('node: its /metrics stays on loopback unless a token guards it; a bad port is named', async () => {
+    const farm = ['node', '--farm', 'redis://127.0.0.1:6379', '--shared', dir];
+    await refused([...farm, '--metrics-host', '0.0.0.0'], /--metrics-host 0\.0\.0\.0: refusing to listen on "0\.0\.0\.0" without an explicit token[^]*--metrics-token/);
+    await refused([...farm, '--metrics-port', 'many'], /--metrics-port must be a port number, 0 or 'off'/);
+    await refused([...farm, '--metrics-port', '70000'], /--metrics-port must be 0–65535/);
+    await refused([...farm, '--metrics-token', 'short'], /--metrics-token must be at least 16 characters/);
+  });
+
   it('node: an unreachable Redis is named', async () => {
     const port = await freePort();
     await refused(['node', '--farm', `redis://127.0.0.1:${port}`, '--shared', dir], new RegExp(`cannot reach the farm's Redis at redis://127.0.0.1:${port}`));

@@ -91,9 +91,9 @@ export class NodeProcess {
   }
 }
 
-export async function startNode(url: string, options: { name: string; workers: number; shared: string; env?: NodeJS.ProcessEnv } & NodeTimingArgs): Promise<NodeProcess> {
+export async function startNode(url: string, options: { name: string; workers: number; shared: string; env?: NodeJS.ProcessEnv; args?: string[] } & NodeTimingArgs): Promise<NodeProcess> {
   const args = [CLI_ENTRY, 'node', '--farm', url, '--name', options.name, '--workers', String(options.workers), '--shared', options.shared];
-  args.push('--lock-ms', String(options.lockMs), '--stalled-ms', String(options.stalledMs), '--heartbeat-ms', String(options.heartbeatMs));
+  args.push('--lock-ms', String(options.lockMs), '--stalled-ms', String(options.stalledMs), '--heartbeat-ms', String(options.heartbeatMs), ...(options.args ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const node = new NodeProcess(options.name, child);
   await node.waitFor((l) => l.type === 'started', 20_000, 'its start');

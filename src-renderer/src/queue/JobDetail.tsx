@@ -12,6 +12,8 @@ import { TraceChunks } from './TraceChunks.tsx';
 type Attempt = PipelineTrace['attempts'][number];
 
 const ATTEMPT_COLUMNS = ['Stage', 'Circuit', 'Try', 'Outcome', 'Elapsed', 'Drill', 'Log'];
+/** With a Node column once any attempt ran on a render node (serve --farm): the node that ran it, or this machine. */
+const FARM_ATTEMPT_COLUMNS = ['Stage', 'Circuit', 'Node', 'Try', 'Outcome', 'Elapsed', 'Drill', 'Log'];
 
 /**
  * One job in full, in a modal dialog: what it renders, its live state, the pipeline trace (every
@@ -177,6 +179,7 @@ function TraceView({ trace, problem, running }: { trace: PipelineTrace | null; p
   const lastFailed = attempts.findLastIndex((a) => a.outcome === 'failed');
   const shown = picked ?? (lastFailed >= 0 ? lastFailed : attempts.length - 1);
   const interpolationDegraded = trace.interpolation.used !== trace.interpolation.requested;
+  const onFarm = attempts.some((a) => a.node !== undefined);
   return (
     <section aria-label="Pipeline trace" className="detail-trace" data-testid="trace">
       <h3>Pipeline trace</h3>
@@ -209,10 +212,10 @@ function TraceView({ trace, problem, running }: { trace: PipelineTrace | null; p
         </p>
       )}
       <table className="trace-attempts" data-testid="trace-attempts">
-        <ColumnHeads columns={ATTEMPT_COLUMNS} />
+        <ColumnHeads columns={onFarm ? FARM_ATTEMPT_COLUMNS : ATTEMPT_COLUMNS} />
         <tbody>
           {attempts.map((a, i) => (
-            <AttemptRow key={i} attempt={a} selected={i === shown} onLog={() => setPicked(i)} />
+            <AttemptRow key={i} attempt={a} onFarm={onFarm} selected={i === shown} onLog={() => setPicked(i)} />
           ))}
         </tbody>
       </table>
@@ -221,14 +224,15 @@ function TraceView({ trace, problem, running }: { trace: PipelineTrace | null; p
   );
 }
 
-function AttemptRow({ attempt: a, selected, onLog }: { attempt: Attempt; selected: boolean; onLog: () => void }) {
+function AttemptRow({ attempt: a, onFarm, selected, onLog }: { attempt: Attempt; onFarm: boolean; selected: boolean; onLog: () => void }) {
   return (
-    <tr data-testid="trace-attempt" data-stage={a.stage} data-attempt={a.attempt} data-outcome={a.outcome} data-chaos={a.chaos ?? ''} className={selected ? 'selected' : undefined}>
+    <tr data-testid="trace-attempt" data-stage={a.stage} data-attempt={a.attempt} data-outcome={a.outcome} data-chaos={a.chaos ?? ''} data-node={a.node ?? ''} className={selected ? 'selected' : undefined}>
       <td>
         {a.stage}
         {a.detail ? <small> ({a.detail})</small> : null}
       </td>
       <td>{a.circuit}</td>
+      {onFarm ? <td data-testid="trace-attempt-node">{a.node ?? <span className="muted">this machine</span>}</td> : null}
       <td className="num">{a.attempt}</td>
       <td className={a.outcome === 'ok' ? 'outcome-ok' : 'outcome-failed'}>
         {a.outcome === 'ok' ? '✔ ok' : '✖ failed'}
@@ -252,7 +256,8 @@ function FfmpegLog({ attempt }: { attempt: Attempt | undefined }) {
     <div className="ffmpeg-log" data-testid="ffmpeg-log">
       <h4>
         ffmpeg log tail: {attempt.stage}
-        {attempt.detail ? ` (${attempt.detail})` : ''}, attempt {attempt.attempt} ({formatSeconds(attempt.elapsedMs / 1000)})
+        {attempt.detail ? ` (${attempt.detail})` : ''}, attempt {attempt.attempt}
+        {attempt.node ? ` on ${attempt.node}` : ''} ({formatSeconds(attempt.elapsedMs / 1000)})
       </h4>
       {runs.length === 0 ? (
         <p className="hint">No log: {attempt.outcome === 'failed' ? 'the worker ended before it could report one (a crash).' : 'none was reported.'}</p>
