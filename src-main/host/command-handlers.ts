@@ -16,6 +16,7 @@ import type { DegradationBook } from './degradations.ts';
 import { jobDetail } from './job-detail.ts';
 import { circuitAnalysis } from './analysis.ts';
 import type { AnalysisQueries } from '../queue/analysis-queries.ts';
+import type { FleetLink } from './fleet-link.ts';
 import { rendersDir } from './job-runner.ts';
 import type { QueueControls } from './queue-controls.ts';
 import type { JobScheduler } from './job-scheduler.ts';
@@ -44,6 +45,8 @@ export interface StudioParts {
   workers: number;
   /** Aggregates over the stored history, for the analysis command. */
   analysis: AnalysisQueries;
+  /** The render farm's fleet (its latch, its view; no view without a farm). */
+  fleet: Pick<FleetLink, 'view'>;
 }
 
 export interface CommandContext extends StudioParts {
@@ -100,9 +103,10 @@ const COMMAND_HANDLERS: CommandHandlers = {
   resumeJob: ({ jobId }, ctx) => changedThenPump(ctx, ctx.queue.resume(jobId)),
   pauseQueue: (_command, ctx) => ctx.controls.pause(ctx.actor),
   resumeQueue: (_command, ctx) => ctx.controls.resume(ctx.actor, null),
-  resume: ({ reason }, ctx) => ctx.controls.resume(ctx.actor, reason ?? null),
+  resume: ({ reason, epoch }, ctx) => ctx.controls.resume(ctx.actor, reason ?? null, epoch),
   emergencyStop: ({ scope, reason }, ctx) => ctx.controls.emergencyStop(scope, reason, ctx.actor),
-  reset: ({ reason }, ctx) => ctx.controls.reset(ctx.actor, reason ?? null),
+  reset: ({ reason, epoch }, ctx) => ctx.controls.reset(ctx.actor, reason ?? null, epoch),
+  fleet: (_command, ctx) => ctx.fleet.view(),
   configureCircuit: ({ circuit, patch }, ctx) => {
     const { circuits } = ctx;
     if (!circuits.has(circuit)) throw new CommandError('not_found', `circuit: no circuit "${circuit}"; known: ${circuits.names().join(', ')}`);

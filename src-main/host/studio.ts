@@ -17,6 +17,7 @@ import { relieveMemoryPressure } from '../engine/memory-pressure.ts';
 import { RenderEngine } from '../engine/pipeline.ts';
 import { ResourceMonitor } from '../engine/resource-monitor.ts';
 import type { RetryPolicy } from '../engine/retry.ts';
+import type { FleetControl } from '../engine/fleet-control.ts';
 import type { WorkerLeaser } from '../engine/worker-lease.ts';
 import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
 import { openDatabase } from '../queue/database.ts';
@@ -29,6 +30,7 @@ import { type StudioParts, runCommand } from './command-handlers.ts';
 import { failureOf, parseCommand } from './command-reply.ts';
 import { DegradationBook } from './degradations.ts';
 import { EventBus, type SubscribeOptions } from './event-bus.ts';
+import { FleetLink } from './fleet-link.ts';
 import { AssetStore } from './asset-store.ts';
 import { discardPartials, rendersDir } from './job-runner.ts';
 import { sweepCircuitLoad } from './load-sweep.ts';
@@ -52,6 +54,8 @@ export interface StudioOptions {
    * to the pool while no node is live). Default: the pool itself. Closed before the pool is.
    */
   leaser?: (pool: WorkerPool) => WorkerLeaser & { close(): Promise<void> };
+  /** `serve --farm`: the fleet that every emergency stop, reset and resume reaches (host/fleet-link.ts). */
+  fleet?: FleetControl;
 }
 
 export class Studio {
@@ -77,6 +81,7 @@ export class Studio {
   private readonly degradations = new DegradationBook();
   private readonly scheduler: JobScheduler;
   private readonly controls: QueueControls;
+  private readonly fleet: FleetLink;
   /** What every command's handler is given, besides the actor. */
   private readonly parts: StudioParts;
   private readonly stopLoadSweep: () => void;
@@ -151,8 +156,16 @@ export class Studio {
       changed,
       publish,
     });
-    this.controls = new QueueControls({ circuits: this.circuits, settings: this.settings, scheduler: this.scheduler, queueChanged: (state) => this.bus.queueChanged(state), audit: this.audit });
+    this.fleet = new FleetLink({
+      fleet: options.fleet,
+      settings: this.settings,
+      circuits: this.circuits,
+      audit: this.audit,
+      stopHere: (latch) => this.controls.emergencyStop(latch.scope, latch.reason ?? `fleet stop #${latch.epoch}`, 'fleet'),
+    });
+    this.controls = new QueueControls({ circuits: this.circuits, settings: this.settings, scheduler: this.scheduler, queueChanged: (state) => this.bus.queueChanged(state), audit: this.audit, fleet: this.fleet });
     this.controls.relatchStop();
+    this.fleet.attach();
 
     this.parts = {
       queue: this.queue,
@@ -171,6 +184,7 @@ export class Studio {
       audit: this.audit,
       throughput: this.throughput,
       workers,
+      fleet: this.fleet,
     };
   }
 
