@@ -40,6 +40,7 @@ export interface NodeOptions {
   lockMs?: string;
   stalledMs?: string;
   heartbeatMs?: string;
+  circuits?: string;
 }
 
 export interface CircuitsOptions {
@@ -126,6 +127,7 @@ export function defineCommands(out: (line: string) => void, actions: CommandActi
     .option('--lock-ms <ms>', "how long a taken chunk's lock lasts unless renewed: a lost node's chunk goes elsewhere about this long after, and a node cut off from Redis kills its chunk within half of it", '30000')
     .option('--stalled-ms <ms>', 'how often this node looks for chunks whose lock expired (default: half of --lock-ms)')
     .option('--heartbeat-ms <ms>', 'how often this node says it is alive; it counts as gone after three missed beats', '2000')
+    .option('--circuits <json>', 'this node\'s circuit settings over the defaults, as JSON, for example {"video_interpolation":{"failureThreshold":2}}')
     .action((values: NodeOptions) => actions.node(values));
 
   program

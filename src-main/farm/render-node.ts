@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { CircuitManager } from '../breaker/index.ts';
+import type { CircuitManager, ConfigPatch } from '../breaker/index.ts';
 import { createEngineCircuits } from '../engine/circuits.ts';
 import { ResourceMonitor } from '../engine/resource-monitor.ts';
 import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
@@ -37,6 +37,8 @@ export interface RenderNodeOptions {
   /** The shared folder, absolute: every chunk's files must be inside it. */
   shared: string;
   timings: FarmTimings;
+  /** Settings over the node's default circuits, by circuit (checked by the caller). */
+  circuits?: Record<string, ConfigPatch>;
   /** The node's log: one line per event (JSON). */
   out: (line: string) => void;
   spawner?: WorkerSpawner;
@@ -99,6 +101,7 @@ export class RenderNode {
     this.pool = new WorkerPool({ size: options.workers, cancelGraceMs: cancelGraceMs(options.timings), ...(options.spawner ? { spawner: options.spawner } : {}) });
     this.pool.on('worker_started', ({ pid }) => pid && this.log({ type: 'worker', pid }));
     this.circuits = createEngineCircuits();
+    for (const [name, patch] of Object.entries(options.circuits ?? {})) this.circuits.configure(name, patch);
     this.monitor = new ResourceMonitor({ breaker: this.circuits.getBreaker('resource_monitoring'), pids: () => ({ host: process.pid, ...this.pool.pids() }) });
     // Under memory pressure the node takes half as many chunks, on half the workers, until it passes.
     this.monitor.on('pressure', (pressure) => {

@@ -91,8 +91,8 @@ export class NodeProcess {
   }
 }
 
-export async function startNode(url: string, options: { name: string; workers: number; shared: string; env?: NodeJS.ProcessEnv } & NodeTimingArgs): Promise<NodeProcess> {
-  const args = [CLI_ENTRY, 'node', '--farm', url, '--name', options.name, '--workers', String(options.workers), '--shared', options.shared];
+export async function startNode(url: string, options: { name: string; workers: number; shared: string; env?: NodeJS.ProcessEnv; args?: string[] } & NodeTimingArgs): Promise<NodeProcess> {
+  const args = [CLI_ENTRY, 'node', '--farm', url, '--name', options.name, '--workers', String(options.workers), '--shared', options.shared, ...(options.args ?? [])];
   args.push('--lock-ms', String(options.lockMs), '--stalled-ms', String(options.stalledMs), '--heartbeat-ms', String(options.heartbeatMs));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const node = new NodeProcess(options.name, child);
