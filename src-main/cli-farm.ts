@@ -51,7 +51,8 @@ function sharedFolder(path: string): string {
   return full;
 }
 
-const NodeCircuitsSchema = z.partialRecord(z.enum(SEED_CIRCUIT_NAMES, { error: `--circuits: a circuit is one of ${SEED_CIRCUIT_NAMES.join(', ')}` }), ConfigPatchSchema);
+const NodeCircuitsSchema = z.record(z.string(), ConfigPatchSchema);
+const CIRCUIT_NAMES: ReadonlySet<string> = new Set(SEED_CIRCUIT_NAMES);
 
 /** `--circuits JSON`: settings over the node's default circuits, checked here so that a typo stops the node before it starts. */
 function nodeCircuits(text: string | undefined): Record<string, ConfigPatch> {
@@ -63,6 +64,8 @@ function nodeCircuits(text: string | undefined): Record<string, ConfigPatch> {
     throw new UsageError('--circuits must be JSON, for example {"video_interpolation":{"failureThreshold":2}}');
   }
   const parsed = NodeCircuitsSchema.safeParse(json);
+  const unknown = parsed.success ? Object.keys(parsed.data).find((name) => !CIRCUIT_NAMES.has(name)) : undefined;
+  if (unknown !== undefined) throw new UsageError(`--circuits: ${unknown}: a circuit is one of ${SEED_CIRCUIT_NAMES.join(', ')}`);
   if (!parsed.success) throw new UsageError(`--circuits: ${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return parsed.data;
 }
