@@ -6,15 +6,15 @@
  * the work. A stale resume (an older epoch, from another coordinator or an operator who looked too
  * early) does not undo a newer stop.
  */
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src-main/engine/process-liveness.ts';
-import { CHUNK_QUEUE, farmKeys } from '../../src-main/farm/farm-keys.ts';
+import { farmKeys } from '../../src-main/farm/farm-keys.ts';
 import { probe } from '../../src-main/engine/ffprobe.ts';
 import { until } from '../host/helpers.ts';
-import { type Farm, farmForSuite } from './farm-fixture.ts';
-import { type FleetStudio, enqueueSlowShot, openFleetStudio, runningFfmpeg } from './fleet-studio.ts';
+import type { Farm } from './farm-fixture.ts';
+import { type FleetStudio, enqueueSlowShot, fleetStudioForSuite, runningFfmpeg } from './fleet-studio.ts';
 import { skipWithoutRedis } from './redis-harness.ts';
 
 const SLOW = 240_000;
@@ -22,22 +22,14 @@ const skip = skipWithoutRedis('fleet-stop');
 const NODES = ['alpha', 'beta', 'gamma'];
 
 describe.skipIf(skip)("the fleet's emergency stop", () => {
-  const farmOf = farmForSuite({ nodes: NODES });
+  const suiteOf = fleetStudioForSuite(NODES, 'studio-stop');
   let farm: Farm;
   let coordinator: FleetStudio;
   let redis: Redis;
   let queue: Queue;
-  beforeAll(async () => {
-    farm = farmOf();
-    coordinator = await openFleetStudio(farm, 'studio-stop');
-    redis = new Redis(farm.redis.url);
-    queue = new Queue(CHUNK_QUEUE, { connection: new Redis(farm.redis.url, { maxRetriesPerRequest: null }) });
-  }, 60_000);
-  afterAll(async () => {
-    await coordinator?.close();
-    await queue?.close();
-    redis?.disconnect();
-  }, 60_000);
+  beforeAll(() => {
+    ({ farm, coordinator, redis, queue } = suiteOf());
+  });
 
   const audits = (action: string) => coordinator.studio.snapshot().audit.filter((e) => e.action === action);
   const fleet = async () => {

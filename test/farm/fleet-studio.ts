@@ -4,11 +4,15 @@
  * flow cut into chunks of a couple of seconds each) to keep every node busy for a while.
  */
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import type { Job } from '../../src-preload/contract.ts';
 import { type FarmCoordinator, openFarmCoordinator } from '../../src-main/farm/coordinator.ts';
+import { CHUNK_QUEUE } from '../../src-main/farm/farm-keys.ts';
 import { Studio } from '../../src-main/host/studio.ts';
 import { demoProjectPath, until } from '../host/helpers.ts';
-import type { Farm } from './farm-fixture.ts';
+import { type Farm, farmForSuite } from './farm-fixture.ts';
 import { FAST_FARM, type NodeProcess } from './farm-nodes.ts';
 
 export interface FleetStudio {
@@ -40,6 +44,31 @@ export async function openFleetStudio(farm: Farm, name: string, options: { quoru
     if (!reply.ok) throw new Error(reply.error.message);
   }
   return { studio, coordinator, events, close: () => studio.close() };
+}
+
+export interface FleetSuite {
+  farm: Farm;
+  coordinator: FleetStudio;
+  /** A client of the farm's Redis, and BullMQ's queue as a client sees it. */
+  redis: Redis;
+  queue: Queue;
+}
+
+/** A farm of these nodes and a Studio coordinating it, for the enclosing describe; the getter answers them. */
+export function fleetStudioForSuite(nodes: string[], name: string): () => FleetSuite {
+  const farmOf = farmForSuite({ nodes });
+  let suite: FleetSuite | undefined;
+  beforeAll(async () => {
+    const farm = farmOf();
+    const coordinator = await openFleetStudio(farm, name);
+    suite = { farm, coordinator, redis: new Redis(farm.redis.url), queue: new Queue(CHUNK_QUEUE, { connection: new Redis(farm.redis.url, { maxRetriesPerRequest: null }) }) };
+  }, 60_000);
+  afterAll(async () => {
+    await suite?.coordinator.close();
+    await suite?.queue.close();
+    suite?.redis.disconnect();
+  }, 60_000);
+  return () => suite!;
 }
 
 /** Enqueues one slow chunked shot as a job. */

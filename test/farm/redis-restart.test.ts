@@ -5,36 +5,28 @@
  * asserts its record into the empty Redis again (latch, BullMQ's pause), the nodes keep their
  * circuits forced open and acknowledge again; reset and resume then finish the job.
  */
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../../src-main/engine/ffprobe.ts';
-import { CHUNK_QUEUE, farmKeys } from '../../src-main/farm/farm-keys.ts';
+import { farmKeys } from '../../src-main/farm/farm-keys.ts';
 import { until } from '../host/helpers.ts';
-import { type Farm, farmForSuite } from './farm-fixture.ts';
-import { type FleetStudio, enqueueSlowShot, openFleetStudio, runningFfmpeg } from './fleet-studio.ts';
+import type { Farm } from './farm-fixture.ts';
+import { type FleetStudio, enqueueSlowShot, fleetStudioForSuite, runningFfmpeg } from './fleet-studio.ts';
 import { skipWithoutRedis } from './redis-harness.ts';
 
 const SLOW = 300_000;
 const skip = skipWithoutRedis('redis-restart');
 
 describe.skipIf(skip)('Redis restarted mid-render', () => {
-  const farmOf = farmForSuite({ nodes: ['alpha', 'beta', 'gamma'] });
+  const suiteOf = fleetStudioForSuite(['alpha', 'beta', 'gamma'], 'studio-restart');
   let farm: Farm;
   let coordinator: FleetStudio;
   let redis: Redis;
   let queue: Queue;
-  beforeAll(async () => {
-    farm = farmOf();
-    coordinator = await openFleetStudio(farm, 'studio-restart');
-    redis = new Redis(farm.redis.url);
-    queue = new Queue(CHUNK_QUEUE, { connection: new Redis(farm.redis.url, { maxRetriesPerRequest: null }) });
-  }, 60_000);
-  afterAll(async () => {
-    await coordinator?.close();
-    await queue?.close();
-    redis?.disconnect();
-  }, 60_000);
+  beforeAll(() => {
+    ({ farm, coordinator, redis, queue } = suiteOf());
+  });
 
   const endOf = async (jobId: string) => {
     const { studio } = coordinator;
