@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   const cleanup: Array<() => Promise<unknown>> = [];
   try {
     const coordinator = await openFarmCoordinator({ url: redis.url, shared, timings: { heartbeatMs: NODE_TIMINGS.heartbeatMs }, log: () => {} });
-    const farmStudio = await Studio.open({ dataDir: join(shared, 'farm'), demoProjectPath: demoProjectPath(), workers: 2, leaser: (pool) => coordinator.leaser(pool), fleet: () => coordinator.fleet() });
+    const farmStudio = await Studio.open({ dataDir: join(shared, 'farm'), demoProjectPath: demoProjectPath(), workers: 2, leaser: (pool) => coordinator.leaser(pool), nodes: () => coordinator.nodes(), fleet: coordinator.fleet });
     cleanup.push(() => farmStudio.close());
     for (const name of ['bench-a', 'bench-b']) nodes.push(await startNode(redis.url, { name, workers: 1, shared, ...NODE_TIMINGS, args: ['--metrics-port', 'off'] }));
     cleanup.push(() => Promise.all(nodes.map((n) => n.stop())));

@@ -46,6 +46,7 @@ export interface NodeOptions {
   metricsPort?: string;
   metricsHost?: string;
   metricsToken?: string;
+  circuits?: string;
 }
 
 export interface CircuitsOptions {
@@ -146,6 +147,7 @@ export function defineCommands(out: (line: string) => void, actions: CommandActi
     .option('--metrics-port <port>', 'where this node serves Prometheus /metrics (default: 9470, or a free port, printed, when another node on this machine has it; 0: a free port; off: none)')
     .option('--metrics-host <host>', 'the address /metrics listens on; anything but loopback needs --metrics-token', '127.0.0.1')
     .option('--metrics-token <token>', 'a bearer token every scrape must carry, at least 16 characters')
+    .option('--circuits <json>', 'this node\'s circuit settings over the defaults, as JSON, for example {"video_interpolation":{"failureThreshold":2}}')
     .action((values: NodeOptions) => actions.node(values));
 
   program

@@ -16,6 +16,7 @@ import { NodeNameSchema } from './farm/farm-messages.ts';
 import { FarmUrlError, parseFarmUrl } from './farm/farm-redis.ts';
 import { DEFAULT_FARM_TIMINGS, LOCK_MS_MAX, LOCK_MS_MIN } from './farm/farm-timings.ts';
 import { NodeNameTakenError } from './farm/node-heartbeat.ts';
+import { type ConfigPatch, ConfigPatchSchema, SEED_CIRCUIT_NAMES } from './breaker/index.ts';
 import { RenderNode } from './farm/render-node.ts';
 
 const ms = (option: string, min: number, max: number) =>
@@ -51,6 +52,25 @@ function sharedFolder(path: string): string {
   return full;
 }
 
+const NodeCircuitsSchema = z.record(z.string(), ConfigPatchSchema);
+const CIRCUIT_NAMES: ReadonlySet<string> = new Set(SEED_CIRCUIT_NAMES);
+
+/** `--circuits JSON`: settings over the node's default circuits, checked here so that a typo stops the node before it starts. */
+function nodeCircuits(text: string | undefined): Record<string, ConfigPatch> {
+  if (text === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UsageError('--circuits must be JSON, for example {"video_interpolation":{"failureThreshold":2}}');
+  }
+  const parsed = NodeCircuitsSchema.safeParse(json);
+  const unknown = parsed.success ? Object.keys(parsed.data).find((name) => !CIRCUIT_NAMES.has(name)) : undefined;
+  if (unknown !== undefined) throw new UsageError(`--circuits: ${unknown}: a circuit is one of ${SEED_CIRCUIT_NAMES.join(', ')}`);
+  if (!parsed.success) throw new UsageError(`--circuits: ${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data;
+}
+
 function farmUrl(text: string): string {
   try {
     return parseFarmUrl(text);
@@ -70,6 +90,7 @@ export async function runNode(values: NodeOptions, out: (line: string) => void):
   if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid arguments');
   const args = parsed.data;
   const url = farmUrl(args.farm);
+  const circuits = nodeCircuits(values.circuits);
   const stalledIntervalMs = args.stalledMs ?? Math.round(args.lockMs / 2);
   if (stalledIntervalMs > args.lockMs) throw new UsageError('--stalled-ms must not be longer than --lock-ms');
   // Bound before the node joins, so that a port in use refuses the node before it takes any chunk.
@@ -83,6 +104,7 @@ export async function runNode(values: NodeOptions, out: (line: string) => void):
       tags: args.tags,
       shared: sharedFolder(args.shared),
       timings: { lockDurationMs: args.lockMs, stalledIntervalMs, heartbeatMs: args.heartbeatMs },
+      circuits,
       out,
     });
   } catch (error) {

@@ -83,7 +83,7 @@ async function serve(values: ServeOptions, out: (line: string) => void): Promise
     dataDir: args.data,
     demoProjectPath: demoProjectPath(),
     ...(args.workers ? { workers: args.workers } : {}),
-    ...(farm ? { leaser: (pool) => farm.leaser(pool), fleet: () => farm.fleet() } : {}),
+    ...(farm ? { leaser: (pool) => farm.leaser(pool), nodes: () => farm.nodes(), fleet: farm.fleet } : {}),
   }).catch(async (error: unknown) => {
     await farm?.close();
     throw error;

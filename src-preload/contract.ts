@@ -15,15 +15,18 @@ import type { ThroughputFigure } from '../src-main/engine/chunks/throughput-lear
 import type { ChunkStoreView } from '../src-main/engine/chunk-store/store-limit.ts';
 import { ChunkStoreLimitSchema } from '../src-main/engine/chunk-store/store-limit.ts';
 import { STAGES } from '../src-main/engine/tasks.ts';
+import type { FleetView } from '../src-main/engine/fleet.ts';
 import type { BadgedJob, JobDetail } from '../src-main/host/job-view.ts';
 import type { CircuitAnalysis } from '../src-main/host/analysis.ts';
 import type { AuditEntry, CircuitHistoryEntry } from '../src-main/queue/journal-entries.ts';
-import type { FleetView } from '../src-main/engine/fleet-view.ts';
+import type { NodesView } from '../src-main/engine/nodes-view.ts';
 import type { QueueErrorCode } from '../src-main/queue/queue-error.ts';
 
 // Each type is defined in the room that makes it (breaker, engine, queue, host); the contract gathers
 // them, adds the wire's own (commands, replies, batches) and is the one place clients import from.
 export type { CircuitState, CircuitStats, ConfigSnapshot, PipelineTrace };
+/** The render farm's fleet, as the `fleet` command answers it. */
+export type { FleetAckReport, FleetLatch, FleetNodeView, FleetOpenCircuit, FleetPhase, FleetView } from '../src-main/engine/fleet.ts';
 /** The shot and project schemas, for clients that validate a shot before they send it (the renderer's form). */
 export { EASINGS, FORMATS, GENERATORS, INTERPOLATIONS, KeyframeSchema, MOVEMENTS, ProjectSchema, QUALITIES, ShotSchema, TRANSITIONS, describeIssues, formatPath } from '../src-main/engine/model.ts';
 export type { ProjectInput, Shot } from '../src-main/engine/model.ts';
@@ -41,13 +44,14 @@ export type Job = BadgedJob;
 export type { CircuitAnalysis } from '../src-main/host/analysis.ts';
 export type { JobDegradation, JobDetail, JobMedia, ShotSummary } from '../src-main/host/job-view.ts';
 /** The render farm's nodes (or that this machine renders alone): what the `nodes` command answers. */
-export type { FleetNode, FleetNodeState, FleetQueueCounts, FleetView } from '../src-main/engine/fleet-view.ts';
-export { EMBEDDED_MESSAGE, FLEET_NODE_STATES } from '../src-main/engine/fleet-view.ts';
+export type { FleetNode, FleetNodeState, FleetQueueCounts, NodesView } from '../src-main/engine/nodes-view.ts';
+export { EMBEDDED_MESSAGE, FLEET_NODE_STATES } from '../src-main/engine/nodes-view.ts';
 
 // ── commands ───────────────────────────────────────────────────────────────
 
 const jobId = z.string({ error: 'jobId must be a string' }).regex(/^[A-Za-z0-9_-]{1,64}$/, 'jobId must be a job id from the queue');
 const reason = z.string().max(500, 'reason must be at most 500 characters');
+const stopEpoch = z.number({ error: 'epoch must be a stop number' }).int('epoch must be a whole number').nonnegative('epoch must not be negative');
 const priority = z.number({ error: 'priority must be a number' }).int('priority must be a whole number').min(-100, 'priority must be at least -100').max(100, 'priority must be at most 100');
 
 export const COMMAND_TYPES = [
@@ -74,6 +78,7 @@ export const COMMAND_TYPES = [
   'clearChunkStore',
   'setChunkStoreLimit',
   'nodes',
+  'fleet',
 ] as const;
 
 /** Which shots of which project: the built-in demo, a project file on the host, or an inline project (generated keyframes only). */
@@ -128,8 +133,9 @@ export const CommandSchema = z.discriminatedUnion(
     z.object({ type: z.literal('pauseQueue') }).strict(),
     z.object({ type: z.literal('resumeQueue') }).strict(),
     z.object({ type: z.literal('emergencyStop'), scope: z.enum(['immediate', 'after_current']).default('immediate'), reason: reason.default('emergency stop') }).strict(),
-    z.object({ type: z.literal('reset'), reason: reason.optional() }).strict(),
-    z.object({ type: z.literal('resume'), reason: reason.optional() }).strict(),
+    /** `epoch`: the stop this answers (FleetView's stop.epoch); a stale one is refused. */
+    z.object({ type: z.literal('reset'), reason: reason.optional(), epoch: stopEpoch.optional() }).strict(),
+    z.object({ type: z.literal('resume'), reason: reason.optional(), epoch: stopEpoch.optional() }).strict(),
     z.object({ type: z.literal('configureCircuit'), circuit: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'circuit must be a circuit name'), patch: ConfigPatchSchema }).strict(),
     z.object({ type: z.literal('setChaos'), rules: z.array(ChaosRuleSchema).max(3) }).strict(),
     z.object({ type: z.literal('snapshot') }).strict(),
@@ -138,6 +144,8 @@ export const CommandSchema = z.discriminatedUnion(
     /** Circuit behaviour over the last `days` UTC days from the stored history; answers with a CircuitAnalysis. */
     /** The render farm's nodes: live, stale or gone, with their circuits in trouble and blocklists; in embedded mode, says so. */
     z.object({ type: z.literal('nodes') }).strict(),
+    /** The render farm's nodes, their circuits, what is open fleet-wide and the stop's acknowledgements; null without a farm. */
+    z.object({ type: z.literal('fleet') }).strict(),
     z.object({ type: z.literal('analysis'), days: z.number({ error: 'days must be a whole number from 1 to 90' }).int('days must be a whole number from 1 to 90').min(1, 'days must be at least 1').max(90, 'days must be at most 90') }).strict(),
     /** The chunk store's space used, entries and limit; answers with a ChunkStoreView. */
     z.object({ type: z.literal('chunkStore') }).strict(),
@@ -186,7 +194,8 @@ export interface CommandResults {
   chunkStore: ChunkStoreView;
   clearChunkStore: ChunkStoreView & { removedEntries: number; removedBytes: number };
   setChunkStoreLimit: ChunkStoreView;
-  nodes: FleetView;
+  nodes: NodesView;
+  fleet: FleetView | null;
 }
 
 export type { ChunkStoreView };

@@ -147,6 +147,15 @@ export class CircuitBreaker {
     if (options.abort) this.inflight.cancelAll(() => new EmergencyStopError(this.name, reason));
   }
 
+  /**
+   * Opens the circuit for a reason from outside its own calls (a render farm's quorum of nodes has
+   * it open): its recovery time and half-open probes follow as after its own failures. Only a closed
+   * or half-open circuit moves; a forced-open or disabled one stays as the operator set it.
+   */
+  trip(reason: string): void {
+    if (this.machine.state === 'closed' || this.machine.state === 'half_open') this.machine.transition('open', reason);
+  }
+
   /** Re-arm: closed, with the current streak cleared. Running work is not touched. */
   forceClose(reason = 'reset'): void {
     this.machine.reset(reason);

@@ -4,6 +4,7 @@
  */
 import { type CircuitBreakerConfig, CircuitBreakerError, CircuitManager, type ManagerOptions, SEED_CIRCUITS, type SeedCircuitName } from '../breaker/index.ts';
 import { StoppedError } from './admission.ts';
+import { NodeFaultError } from './node-fault.ts';
 import { StageError, type StageErrorCode } from './tasks.ts';
 
 /**
@@ -15,6 +16,8 @@ const NOT_THE_STAGES_FAULT: readonly StageErrorCode[] = ['canceled', 'invalid_ta
 
 export function countsAgainstCircuit(error: unknown): boolean {
   if (error instanceof CircuitBreakerError || error instanceof StoppedError) return false;
+  // One farm node's fault: its own circuit counted it (engine/node-fault.ts).
+  if (error instanceof NodeFaultError) return false;
   if (error instanceof StageError) return !NOT_THE_STAGES_FAULT.includes(error.code);
   return true;
 }

@@ -20,6 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { Job, type Queue, type QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { NodeFaultError } from '../engine/node-fault.ts';
 import { StageError, type StageResult, type StageTask } from '../engine/tasks.ts';
 import { canceledBy, type StageRunOptions } from '../engine/worker-lease.ts';
 import type { Blocklist } from './blocklist.ts';
@@ -70,6 +71,8 @@ export interface DispatcherParts {
   timings: () => FarmTimings;
   /** Whether some live node may take a chunk of this stage, avoiding these nodes. */
   eligible: (stage: StageTask['stage'], avoid: string[]) => boolean;
+  /** Whether a stage's circuit is open on a quorum of the nodes: only then do a node's failures count on the coordinator's circuits. */
+  fleetWide: (stage: StageTask['stage']) => boolean;
   onEvent: (event: FarmEvent) => void;
 }
 
@@ -203,11 +206,16 @@ export class ChunkDispatcher {
   private async failed(p: Pending, outcome: Extract<ChunkOutcome, { ok: false }>): Promise<void> {
     const { task, options } = p;
     await discardAttempts(task.output, p.id);
-    if (NODE_FAULTS.has(outcome.code)) {
+    const nodeFault = NODE_FAULTS.has(outcome.code);
+    if (nodeFault) {
       const listed = await this.parts.blocklist.failed(options.job, task.stage, outcome.node).catch(() => false);
       if (listed) this.parts.onEvent({ type: 'blocklisted', node: outcome.node, job: options.job, stage: task.stage });
     }
-    this.end(p, () => p.reject(new StageError(outcome.code, task.stage, outcome.message, outcome.ffmpegLog)));
+    const error =
+      nodeFault && !this.parts.fleetWide(task.stage)
+        ? new NodeFaultError(outcome.node, outcome.code, task.stage, outcome.message, outcome.ffmpegLog)
+        : new StageError(outcome.code, task.stage, outcome.message, outcome.ffmpegLog);
+    this.end(p, () => p.reject(error));
   }
 
   private cancel(p: Pending): void {

@@ -25,6 +25,7 @@ import type { WorkerPool } from '../engine/worker-pool.ts';
 import { attemptOutput, forAttempt, outsideShared } from './chunk-files.ts';
 import { blockEntry, farmKeys } from './farm-keys.ts';
 import { type ChunkOutcome, ChunkIdSchema, ChunkJobSchema, type ChunkProgress, firstIssue } from './farm-messages.ts';
+import type { FleetProbes } from './fleet-probes.ts';
 import type { LeaseWatchdog } from './lease-watchdog.ts';
 
 /** How long a chunk handed back for another node waits before it can be taken again. */
@@ -33,7 +34,7 @@ const GIVE_BACK_MS = 500;
 const PROGRESS_EVERY_MS = 250;
 
 /** Why a running chunk is stopped from outside its run. */
-export type StopWhy = 'canceled' | 'lost' | 'shutdown';
+export type StopWhy = 'canceled' | 'lost' | 'shutdown' | 'stopped';
 
 export type NodeLogEvent =
   | { type: 'taken'; chunk: string; attempt: number; stage: string; kind: string; output: string }
@@ -51,6 +52,8 @@ export interface NodeRuntime {
   circuits: CircuitManager;
   watchdog: LeaseWatchdog;
   probe: Redis;
+  /** The fleet's one half-open probe per circuit. */
+  probes: FleetProbes;
   /** The chunks running now, by id: the cancel broadcast and shutdown stop them. */
   running: Map<string, (why: StopWhy, detail: string) => void>;
   log(event: NodeLogEvent): void;
@@ -73,6 +76,12 @@ export async function processChunk(job: Job, token: string | undefined, node: No
 
   const refusal = await whyNot(node, studioJob, task, avoid);
   if (refusal) return giveBackLater(job, token, chunkId, refusal, node);
+  // A half-open circuit (or an open one past its recovery time) runs this chunk as a probe: one per circuit across the fleet.
+  const breaker = node.circuits.getBreaker(STAGE_CIRCUITS[task.stage]!);
+  const probing = breaker.state === 'half_open' || breaker.state === 'open';
+  if (probing && !(await node.probes.acquire(breaker.name, breaker.config.timeoutMs + 1000))) {
+    return giveBackLater(job, token, chunkId, `node ${node.name}'s ${breaker.name} is half-open and another holds the fleet's probe`, node);
+  }
 
   const output = task.output;
   const attemptTask = forAttempt(task, chunkId, attempt);
@@ -101,7 +110,7 @@ export async function processChunk(job: Job, token: string | undefined, node: No
     if (stopped) {
       node.log({ type: 'stopped', chunk: chunkId, attempt, output, ...stopped });
       if (stopped.why === 'canceled') return failed('canceled', `node ${node.name}: ${stopped.detail}`);
-      // Lost or shutting down: back to wait for another attempt (or, if the lock is gone, for the stalled check to hand on).
+      // Lost, shutting down or stopped with the fleet: back to wait for another attempt (or, if the lock is gone, for the stalled check to hand on).
       await job.moveToWait(token).catch(() => undefined);
       throw new WaitingError();
     }
@@ -112,6 +121,7 @@ export async function processChunk(job: Job, token: string | undefined, node: No
   } finally {
     unwatch();
     node.running.delete(chunkId);
+    if (probing) await node.probes.release(breaker.name);
   }
 }
 

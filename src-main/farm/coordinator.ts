@@ -5,6 +5,7 @@
  * that hands chunks to them (farm-leaser.ts) over this machine's own pool.
  */
 import { Queue, QueueEvents } from 'bullmq';
+import { STAGE_CIRCUITS } from '../engine/chunks/shot-estimate.ts';
 import type { WorkerPool } from '../engine/worker-pool.ts';
 import { Blocklist } from './blocklist.ts';
 import { ChunkDispatcher, type FarmEvent } from './chunk-dispatcher.ts';
@@ -12,9 +13,12 @@ import { CHUNK_QUEUE } from './farm-keys.ts';
 import { FarmLeaser, mayTake } from './farm-leaser.ts';
 import { connectOrThrow, farmAddress, farmConnection } from './farm-redis.ts';
 import { DEFAULT_FARM_TIMINGS, type FarmTimings } from './farm-timings.ts';
+import { DEFAULT_QUORUM, type FleetCircuitEvent, FleetCircuits } from './fleet-circuits.ts';
+import { FarmFleet } from './fleet-state.ts';
+import { FleetStop, type FleetStopEvent } from './fleet-stop.ts';
 import { NodeRegistry } from './node-registry.ts';
 import { NodeRoster } from './node-roster.ts';
-import type { FleetView } from '../engine/fleet-view.ts';
+import type { NodesView } from '../engine/nodes-view.ts';
 
 export interface CoordinatorOptions {
   /** The farm's Redis, as parseFarmUrl returned it. */
@@ -23,6 +27,8 @@ export interface CoordinatorOptions {
   shared: string;
   /** How often the live nodes are read (their heartbeat), and the timings used while none is live. */
   timings?: Partial<FarmTimings>;
+  /** A circuit opens fleet-wide when more than this share of the live nodes have it open (default a half). */
+  quorum?: number;
   /** The farm's own events (a node blocklisted, a chunk stalled or taken back, connection errors), one JSON line each. */
   log: (line: string) => void;
 }
@@ -32,7 +38,9 @@ export interface FarmCoordinator {
   readonly address: string;
   readonly registry: NodeRegistry;
   /** The nodes for the window and /metrics: live, stale and gone, with blocklists and BullMQ's counts. */
-  fleet(): Promise<FleetView>;
+  nodes(): Promise<NodesView>;
+  /** The fleet's emergency stop, circuits and view, for the host. */
+  readonly fleet: FarmFleet;
   /** The leaser for the Studio, over its pool; closing it closes the coordinator. */
   leaser(pool: WorkerPool): FarmLeaser;
   close(): Promise<void>;
@@ -40,7 +48,7 @@ export interface FarmCoordinator {
 
 export async function openFarmCoordinator(options: CoordinatorOptions): Promise<FarmCoordinator> {
   const timings = { ...DEFAULT_FARM_TIMINGS, ...options.timings };
-  const log = (event: FarmEvent | { type: 'error'; message: string }) => options.log(JSON.stringify({ at: Date.now(), farm: 'coordinator', ...event }));
+  const log = (event: FarmEvent | FleetStopEvent | FleetCircuitEvent | { type: 'error'; message: string }) => options.log(JSON.stringify({ at: Date.now(), farm: 'coordinator', ...event }));
   const onError = (message: string) => log({ type: 'error', message });
   const probe = farmConnection(options.url, { name: 'storycore-coordinator-probe', probeTimeoutMs: 2000, onError });
   const queueConnection = farmConnection(options.url, { name: 'storycore-coordinator-queue', onError });
@@ -62,7 +70,15 @@ export async function openFarmCoordinator(options: CoordinatorOptions): Promise<
   await queue.drain(true);
 
   let leaser: FarmLeaser | undefined;
-  const registry = new NodeRegistry(probe, timings, () => leaser?.pump());
+  let fleet: FarmFleet | undefined;
+  const registry = new NodeRegistry(probe, timings, () => {
+    leaser?.pump();
+    fleet?.refresh();
+  });
+  const fleetCircuits = new FleetCircuits(registry, options.quorum ?? DEFAULT_QUORUM, log);
+  // The acknowledgements are waited for three heartbeats: a node that missed the broadcast reads the latch on its next beat.
+  const stop = new FleetStop({ probe, queue, registry, ackWaitMs: 3 * timings.heartbeatMs + 1000, log });
+  fleet = new FarmFleet({ probe, registry, stop, circuits: fleetCircuits });
   await registry.start();
   const roster = new NodeRoster({ probe, queue, registry, timings, address: farmAddress(options.url) });
   roster.start();
@@ -74,6 +90,7 @@ export async function openFarmCoordinator(options: CoordinatorOptions): Promise<
     blocklist,
     timings: () => registry.nodeTimings(),
     eligible: (stage, avoid) => registry.live().some((node) => mayTake(node, stage, avoid)),
+    fleetWide: (stage) => fleetCircuits.fleetWide(STAGE_CIRCUITS[stage]!),
     onEvent: log,
   });
   let closing: Promise<void> | undefined;
@@ -89,7 +106,8 @@ export async function openFarmCoordinator(options: CoordinatorOptions): Promise<
   return {
     address: farmAddress(options.url),
     registry,
-    fleet: () => roster.view(),
+    nodes: () => roster.view(),
+    fleet,
     leaser: (pool) => (leaser = new FarmLeaser({ pool, dispatcher, registry, blocklist, shared: options.shared, close })),
     close,
   };

@@ -18,12 +18,21 @@ export const farmKeys = {
   /** Per studio job: failures per `node|stage` (a hash), and the `node|stage` pairs blocklisted (a set). */
   failures: (job: string) => `${OURS}:failures:${job}`,
   blocklist: (job: string) => `${OURS}:blocklist:${job}`,
+  /** The fleet's latched emergency stop (JSON: epoch, phase, scope, reason), written by the coordinator. */
+  stop: `${OURS}:stop`,
+  /** Each node's acknowledgement of the latch it applied last (a hash: node → JSON epoch, phase, at). */
+  stopAcks: `${OURS}:stop:acks`,
+  /** The one owner of a circuit's half-open probe across the fleet (SET NX PX). */
+  probe: (circuit: string) => `${OURS}:probe:${circuit}`,
   /** BullMQ's lock of an active chunk: the token of the worker that holds it, with an expiry. */
   lock: (chunkId: string) => `${BULL_PREFIX}:${CHUNK_QUEUE}:${chunkId}:lock`,
 };
 
 /** Where the coordinator broadcasts the chunk ids it cancels. */
 export const CANCEL_CHANNEL = `${OURS}:cancel`;
+
+/** Where the coordinator broadcasts each new latch of the emergency stop. */
+export const STOP_CHANNEL = `${OURS}:stop`;
 
 /** A blocklist entry: this node fails this stage's chunks for this job. */
 export const blockEntry = (node: string, stage: string) => `${node}|${stage}`;

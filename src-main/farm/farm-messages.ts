@@ -3,6 +3,7 @@
  * boundary like a worker's IPC channel: each side validates what it reads, whoever wrote it.
  */
 import { z } from 'zod';
+import { FLEET_PHASES, type FleetLatch, type FleetPhase } from '../engine/fleet.ts';
 import { FFMPEG_LOG_RUNS, FfmpegRunLogSchema, STAGE_ERROR_CODES, StageResultSchema, StageTaskSchema } from '../engine/tasks.ts';
 
 /** A node's name: also part of Redis keys and of folder names, so plain characters only. */
@@ -82,4 +83,40 @@ export type NodeHeartbeat = z.infer<typeof NodeHeartbeatSchema>;
 export function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   return issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
+}
+
+/** The latched stop as it lies in Redis and crosses the stop channel (the host's record: engine/fleet.ts). */
+export const FleetLatchSchema = z.object({
+  v: z.literal(1),
+  epoch: z.number().int().nonnegative(),
+  phase: z.enum(FLEET_PHASES),
+  scope: z.enum(['immediate', 'after_current']),
+  reason: z.string().max(500).nullable(),
+  at: z.number(),
+});
+export type FleetLatchMessage = z.infer<typeof FleetLatchSchema>;
+
+/** The latch as the host's seam types it. */
+export const toLatch = (m: FleetLatchMessage): FleetLatch => ({ epoch: m.epoch, phase: m.phase, scope: m.scope, reason: m.reason, at: m.at });
+
+/** A node's acknowledgement: the latch it applied. */
+export const FleetAckSchema = z.object({ epoch: z.number().int().nonnegative(), phase: z.enum(FLEET_PHASES), at: z.number() });
+export type FleetAck = z.infer<typeof FleetAckSchema>;
+
+/** Parses a Redis value as JSON through a schema; undefined when it is not one. */
+export function parseStored<T>(schema: z.ZodType<T>, text: string | null | undefined): T | undefined {
+  if (text === null || text === undefined) return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const RANK: Record<FleetPhase, number> = { stopped: 0, reset: 1, running: 2 };
+/** Whether latch a is newer than b: a later epoch, or the same epoch further on (stopped → reset → running). */
+export function newerLatch(a: { epoch: number; phase: FleetPhase }, b: { epoch: number; phase: FleetPhase } | undefined): boolean {
+  if (!b) return true;
+  return a.epoch > b.epoch || (a.epoch === b.epoch && RANK[a.phase] > RANK[b.phase]);
 }

@@ -11,7 +11,7 @@
  * What is known is a lower bound: a check sent at t that finds the lock with p ms left proves it
  * lasts until t + p (on the monotonic clock); a check that gets no answer proves nothing, and the
  * bound stays where it was. The same round trip asks whether the coordinator cancelled the chunk,
- * for a node that missed the broadcast.
+ * and reads the fleet's emergency stop, for a node that missed the broadcasts.
  */
 import type { Redis } from 'ioredis';
 import { farmKeys } from './farm-keys.ts';
@@ -40,6 +40,7 @@ export class LeaseWatchdog {
   private readonly chunks = new Map<string, Watched>();
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
+  private onStopKey: ((text: string | null) => void) | undefined;
 
   constructor(probe: Redis, timings: FarmTimings, now: () => number = () => performance.now()) {
     this.probe = probe;
@@ -64,6 +65,11 @@ export class LeaseWatchdog {
       if (this.chunks.get(chunkId) === watched) this.chunks.delete(chunkId);
       if (this.chunks.size === 0) this.stop();
     };
+  }
+
+  /** Reads the fleet's stop key with every round trip and hands its text to `listener`. */
+  followStop(listener: (text: string | null) => void): void {
+    this.onStopKey = listener;
   }
 
   /** BullMQ renewed locks: confirm them now rather than at the next tick. */
@@ -98,7 +104,10 @@ export class LeaseWatchdog {
     try {
       const multi = this.probe.multi();
       for (const id of ids) multi.get(farmKeys.lock(id)).pttl(farmKeys.lock(id)).exists(farmKeys.cancel(id));
+      if (this.onStopKey) multi.get(farmKeys.stop);
       const replies = (await multi.exec()) ?? [];
+      const stop = replies[ids.length * 3];
+      if (this.onStopKey && stop && !stop[0]) this.onStopKey(stop[1] as string | null);
       ids.forEach((id, i) => this.confirm(id, sent, replies.slice(i * 3, i * 3 + 3)));
     } catch {
       // No answer proves nothing: each lock stays known only as far as the last answer showed.

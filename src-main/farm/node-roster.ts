@@ -9,7 +9,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { FleetNode, FleetQueueCounts, FleetView } from '../engine/fleet-view.ts';
+import type { FleetNode, FleetQueueCounts, NodesView } from '../engine/nodes-view.ts';
 import { farmKeys } from './farm-keys.ts';
 import { type NodeHeartbeat, NodeHeartbeatSchema } from './farm-messages.ts';
 import type { FarmTimings } from './farm-timings.ts';
@@ -94,7 +94,7 @@ export class NodeRoster {
   }
 
   /** Every node on the roster, as Redis says now (as last seen, when it does not answer). */
-  async view(): Promise<FleetView> {
+  async view(): Promise<NodesView> {
     const now = Date.now();
     const { probe, timings } = this.parts;
     const present = new Map<string, { beat: NodeHeartbeat; sinceBeatMs: number }>();

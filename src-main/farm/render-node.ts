@@ -14,17 +14,19 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { CircuitManager } from '../breaker/index.ts';
+import type { CircuitManager, ConfigPatch } from '../breaker/index.ts';
 import { createEngineCircuits } from '../engine/circuits.ts';
 import { ResourceMonitor } from '../engine/resource-monitor.ts';
 import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
 import { type NodeLogEvent, type NodeRuntime, type StopWhy, processChunk } from './chunk-processor.ts';
-import { CANCEL_CHANNEL, CHUNK_QUEUE } from './farm-keys.ts';
+import { CANCEL_CHANNEL, CHUNK_QUEUE, STOP_CHANNEL } from './farm-keys.ts';
 import type { NodeHeartbeat } from './farm-messages.ts';
 import { connectOrThrow, farmConnection } from './farm-redis.ts';
 import { type FarmTimings, cancelGraceMs, lockRenewMs, watchdogTickMs } from './farm-timings.ts';
+import { FleetProbes } from './fleet-probes.ts';
 import { LeaseWatchdog } from './lease-watchdog.ts';
 import { Heartbeat } from './node-heartbeat.ts';
+import { type NodeStopEvent, NodeStopFollower } from './node-stop.ts';
 
 export interface RenderNodeOptions {
   /** The farm's Redis, as parseFarmUrl returned it. */
@@ -35,12 +37,14 @@ export interface RenderNodeOptions {
   /** The shared folder, absolute: every chunk's files must be inside it. */
   shared: string;
   timings: FarmTimings;
+  /** Settings over the node's default circuits, by circuit (checked by the caller). */
+  circuits?: Record<string, ConfigPatch>;
   /** The node's log: one line per event (JSON). */
   out: (line: string) => void;
   spawner?: WorkerSpawner;
 }
 
-type LogLine = NodeLogEvent | { type: 'started'; workers: number; tags: string[]; lockDurationMs: number } | { type: 'worker'; pid: number } | { type: 'error'; message: string } | { type: 'pressure'; workers: number; reason: string };
+type LogLine = NodeLogEvent | NodeStopEvent | { type: 'started'; workers: number; tags: string[]; lockDurationMs: number } | { type: 'worker'; pid: number } | { type: 'error'; message: string } | { type: 'pressure'; workers: number; reason: string };
 
 export class RenderNode {
   readonly name: string;
@@ -56,6 +60,7 @@ export class RenderNode {
   private readonly monitor: ResourceMonitor;
   private readonly watchdog: LeaseWatchdog;
   private readonly heartbeat: Heartbeat;
+  private readonly stopFollower: NodeStopFollower;
   private readonly running = new Map<string, (why: StopWhy, detail: string) => void>();
   /** Chunks taken and how each ended, since start: the node's /metrics. */
   private readonly chunkCounts = { taken: 0, done: 0, failed: 0, stopped: 0, gave_back: 0 };
@@ -69,6 +74,8 @@ export class RenderNode {
     try {
       await Promise.all(node.connections.map((c) => connectOrThrow(c, options.url)));
       await node.heartbeat.start();
+      // A fleet stopped before this node started: its circuits are forced open before it takes a chunk.
+      await node.stopFollower.start();
     } catch (error) {
       await node.close();
       throw error;
@@ -87,12 +94,16 @@ export class RenderNode {
     this.probe = connect('probe', true);
     const subscriber = connect('cancels');
     this.connections = [this.probe, connect('work'), subscriber];
-    subscriber.on('message', (_channel: string, chunkId: string) => this.running.get(chunkId)?.('canceled', 'canceled by the coordinator'));
-    subscriber.on('ready', () => void subscriber.subscribe(CANCEL_CHANNEL).catch(() => undefined));
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === STOP_CHANNEL) this.stopFollower.seen(message);
+      else this.running.get(message)?.('canceled', 'canceled by the coordinator');
+    });
+    subscriber.on('ready', () => void subscriber.subscribe(CANCEL_CHANNEL, STOP_CHANNEL).catch(() => undefined));
 
     this.pool = new WorkerPool({ size: options.workers, cancelGraceMs: cancelGraceMs(options.timings), ...(options.spawner ? { spawner: options.spawner } : {}) });
     this.pool.on('worker_started', ({ pid }) => pid && this.log({ type: 'worker', pid }));
     this.circuits = createEngineCircuits();
+    for (const [name, patch] of Object.entries(options.circuits ?? {})) this.circuits.configure(name, patch);
     this.monitor = new ResourceMonitor({ breaker: this.circuits.getBreaker('resource_monitoring'), pids: () => ({ host: process.pid, ...this.pool.pids() }) });
     // Under memory pressure the node takes half as many chunks, on half the workers, until it passes.
     this.monitor.on('pressure', (pressure) => {
@@ -103,6 +114,8 @@ export class RenderNode {
     });
     this.monitor.start();
     this.watchdog = new LeaseWatchdog(this.probe, options.timings);
+    this.stopFollower = new NodeStopFollower({ name: options.name, probe: this.probe, circuits: this.circuits, running: this.running, heartbeatMs: options.timings.heartbeatMs, log: (event) => this.log(event) });
+    this.watchdog.followStop((text) => this.stopFollower.seen(text));
     this.heartbeat = new Heartbeat(this.probe, options.timings, () => this.describe(), (by) => {
       this.log({ type: 'error', message: `another node took the name "${options.name}" (${by}); this one stops` });
       this.end(`the name "${options.name}" was taken by another node`);
@@ -118,6 +131,7 @@ export class RenderNode {
       circuits: this.circuits,
       watchdog: this.watchdog,
       probe: this.probe,
+      probes: new FleetProbes(this.probe, `node:${this.name}:${this.instance}`),
       running: this.running,
       log: (event) => this.log(event),
     };
@@ -180,6 +194,7 @@ export class RenderNode {
       for (const stop of this.running.values()) stop('shutdown', 'the node is shutting down');
       await this.worker?.close();
       this.watchdog.stop();
+      this.stopFollower.stop();
       await this.heartbeat.stop();
       this.monitor.stop();
       await this.pool.close();

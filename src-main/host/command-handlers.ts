@@ -7,7 +7,7 @@ import type { CommandResults, CommandType, Job, ParsedCommand, Snapshot, StudioE
 import type { CircuitManager } from '../breaker/index.ts';
 import { throughputKey } from '../engine/chunks/cost-model.ts';
 import type { ThroughputLearner } from '../engine/chunks/throughput-learner.ts';
-import { type FleetView, embeddedFleet } from '../engine/fleet-view.ts';
+import { type NodesView, embeddedFleet } from '../engine/nodes-view.ts';
 import type { RenderEngine } from '../engine/pipeline.ts';
 import type { RenderQueue } from '../queue/render-queue.ts';
 import type { Audit } from './audit.ts';
@@ -17,6 +17,7 @@ import type { DegradationBook } from './degradations.ts';
 import { jobDetail } from './job-detail.ts';
 import { circuitAnalysis } from './analysis.ts';
 import type { AnalysisQueries } from '../queue/analysis-queries.ts';
+import type { FleetLink } from './fleet-link.ts';
 import { rendersDir } from './job-runner.ts';
 import type { QueueControls } from './queue-controls.ts';
 import type { JobScheduler } from './job-scheduler.ts';
@@ -49,7 +50,9 @@ export interface StudioParts {
   /** The chunk store: its figures, clearing it, its limit. */
   chunks: StudioChunks;
   /** The render farm's nodes (serve --farm); none: this machine renders alone. */
-  fleet?: (() => Promise<FleetView>) | undefined;
+  nodes?: (() => Promise<NodesView>) | undefined;
+  /** The render farm's fleet (its latch, its view; no view without a farm). */
+  fleet: Pick<FleetLink, 'view'>;
 }
 
 export interface CommandContext extends StudioParts {
@@ -106,9 +109,10 @@ const COMMAND_HANDLERS: CommandHandlers = {
   resumeJob: ({ jobId }, ctx) => changedThenPump(ctx, ctx.queue.resume(jobId)),
   pauseQueue: (_command, ctx) => ctx.controls.pause(ctx.actor),
   resumeQueue: (_command, ctx) => ctx.controls.resume(ctx.actor, null),
-  resume: ({ reason }, ctx) => ctx.controls.resume(ctx.actor, reason ?? null),
+  resume: ({ reason, epoch }, ctx) => ctx.controls.resume(ctx.actor, reason ?? null, epoch),
   emergencyStop: ({ scope, reason }, ctx) => ctx.controls.emergencyStop(scope, reason, ctx.actor),
-  reset: ({ reason }, ctx) => ctx.controls.reset(ctx.actor, reason ?? null),
+  reset: ({ reason, epoch }, ctx) => ctx.controls.reset(ctx.actor, reason ?? null, epoch),
+  fleet: (_command, ctx) => ctx.fleet.view(),
   configureCircuit: ({ circuit, patch }, ctx) => {
     const { circuits } = ctx;
     if (!circuits.has(circuit)) throw new CommandError('not_found', `circuit: no circuit "${circuit}"; known: ${circuits.names().join(', ')}`);
@@ -129,7 +133,7 @@ const COMMAND_HANDLERS: CommandHandlers = {
   },
   snapshot: (_command, ctx) => ctx.snapshot(),
   analysis: ({ days }, ctx) => circuitAnalysis(ctx.analysis, days),
-  nodes: (_command, ctx) => (ctx.fleet ? ctx.fleet() : embeddedFleet()),
+  nodes: (_command, ctx) => (ctx.nodes ? ctx.nodes() : embeddedFleet()),
   jobDetail: ({ jobId }, ctx) => {
     const job = ctx.queue.get(jobId);
     if (!job) throw noSuchJob(jobId);

@@ -8,6 +8,7 @@ import type { QueueState } from '../../src-preload/contract.ts';
 import { type CircuitManager, type ConfigPatch, ConfigPatchSchema } from '../breaker/index.ts';
 import { type ChaosRule, ChaosRuleSchema } from '../engine/chaos.ts';
 import { ChunkStoreLimitSchema } from '../engine/chunk-store/store-limit.ts';
+import { FLEET_PHASES, type FleetLatch } from '../engine/fleet.ts';
 import type { Journal } from '../queue/journal.ts';
 
 const CircuitOverridesSchema = z.record(z.string(), ConfigPatchSchema);
@@ -17,8 +18,16 @@ const QueueStateSchema = z.object({
   stopped: z.object({ at: z.number(), scope: z.enum(['immediate', 'after_current']), reason: z.string() }).nullable(),
 });
 
+const FleetLatchSchema = z.object({
+  epoch: z.number().int().nonnegative(),
+  phase: z.enum(FLEET_PHASES),
+  scope: z.enum(['immediate', 'after_current']),
+  reason: z.string().nullable(),
+  at: z.number(),
+});
+
 /** The settings' keys in the journal; stored data uses them, so they never change. */
-const KEYS = { overrides: 'circuit_overrides', chaos: 'chaos', queueState: 'queue_state', chunkStoreLimit: 'chunk_store_limit' } as const;
+const KEYS = { overrides: 'circuit_overrides', chaos: 'chaos', queueState: 'queue_state', chunkStoreLimit: 'chunk_store_limit', fleetLatch: 'fleet_latch' } as const;
 
 export class StudioSettings {
   private readonly journal: Journal;
@@ -62,6 +71,15 @@ export class StudioSettings {
   /** null goes back to the default. */
   saveChunkStoreLimit(bytes: number | null): void {
     this.journal.setSetting(KEYS.chunkStoreLimit, bytes === null ? undefined : ChunkStoreLimitSchema.parse(bytes));
+  }
+
+  /** The emergency stop's latch with its epoch (host/fleet-link.ts); none before the first was kept. */
+  fleetLatch(): FleetLatch | undefined {
+    return this.journal.getSetting(KEYS.fleetLatch, FleetLatchSchema) ?? undefined;
+  }
+
+  saveFleetLatch(latch: FleetLatch): void {
+    this.journal.setSetting(KEYS.fleetLatch, latch);
   }
 }
 

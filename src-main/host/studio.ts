@@ -16,8 +16,9 @@ import { createEngineCircuits } from '../engine/circuits.ts';
 import { relieveMemoryPressure } from '../engine/memory-pressure.ts';
 import { RenderEngine } from '../engine/pipeline.ts';
 import { ResourceMonitor } from '../engine/resource-monitor.ts';
-import type { FleetView } from '../engine/fleet-view.ts';
+import type { NodesView } from '../engine/nodes-view.ts';
 import type { RetryPolicy } from '../engine/retry.ts';
+import type { FleetControl } from '../engine/fleet-control.ts';
 import type { WorkerLeaser } from '../engine/worker-lease.ts';
 import { WorkerPool, type WorkerSpawner } from '../engine/worker-pool.ts';
 import { openDatabase } from '../queue/database.ts';
@@ -30,6 +31,7 @@ import { type StudioParts, runCommand } from './command-handlers.ts';
 import { failureOf, parseCommand } from './command-reply.ts';
 import { DegradationBook } from './degradations.ts';
 import { EventBus, type SubscribeOptions } from './event-bus.ts';
+import { FleetLink } from './fleet-link.ts';
 import { AssetStore } from './asset-store.ts';
 import { discardPartials, rendersDir } from './job-runner.ts';
 import { sweepCircuitLoad } from './load-sweep.ts';
@@ -57,7 +59,9 @@ export interface StudioOptions {
   /** How chunks enter and leave the store: hard links where the disk allows (default), or copies (tests of a full disk). */
   chunkTransfer?: 'link' | 'copy';
   /** The farm's nodes, for the `nodes` command and /metrics (serve --farm). Default: none, this machine renders alone. */
-  fleet?: () => Promise<FleetView>;
+  nodes?: () => Promise<NodesView>;
+  /** `serve --farm`: the fleet that every emergency stop, reset and resume reaches (host/fleet-link.ts). */
+  fleet?: FleetControl;
 }
 
 export class Studio {
@@ -85,6 +89,7 @@ export class Studio {
   private readonly degradations = new DegradationBook();
   private readonly scheduler: JobScheduler;
   private readonly controls: QueueControls;
+  private readonly fleet: FleetLink;
   /** What every command's handler is given, besides the actor. */
   private readonly parts: StudioParts;
   private readonly stopLoadSweep: () => void;
@@ -160,8 +165,16 @@ export class Studio {
       changed,
       publish,
     });
-    this.controls = new QueueControls({ circuits: this.circuits, settings: this.settings, scheduler: this.scheduler, queueChanged: (state) => this.bus.queueChanged(state), audit: this.audit });
+    this.fleet = new FleetLink({
+      fleet: options.fleet,
+      settings: this.settings,
+      circuits: this.circuits,
+      audit: this.audit,
+      stopHere: (latch) => this.controls.emergencyStop(latch.scope, latch.reason ?? `fleet stop #${latch.epoch}`, 'fleet'),
+    });
+    this.controls = new QueueControls({ circuits: this.circuits, settings: this.settings, scheduler: this.scheduler, queueChanged: (state) => this.bus.queueChanged(state), audit: this.audit, fleet: this.fleet });
     this.controls.relatchStop();
+    this.fleet.attach();
 
     this.parts = {
       queue: this.queue,
@@ -181,7 +194,8 @@ export class Studio {
       throughput: this.throughput,
       workers,
       chunks: this.chunks,
-      fleet: options.fleet,
+      nodes: options.nodes,
+      fleet: this.fleet,
     };
   }
 
@@ -229,8 +243,8 @@ export class Studio {
   }
 
   /** The farm's nodes, read now; absent in embedded mode (no --farm), so /metrics adds no farm series there. */
-  get fleet(): (() => Promise<FleetView>) | undefined {
-    return this.options.fleet;
+  get nodes(): (() => Promise<NodesView>) | undefined {
+    return this.options.nodes;
   }
 
   /** Uploaded pictures, kept by content; the same store the enqueue command resolves "asset:" keyframes in. */

@@ -4,12 +4,12 @@
  * one read). An embedded studio registers none of them.
  */
 import { Gauge, type Registry } from 'prom-client';
-import { FLEET_NODE_STATES, type FleetNode, type FleetQueueCounts, type FleetView } from '../engine/fleet-view.ts';
+import { FLEET_NODE_STATES, type FleetNode, type FleetQueueCounts, type NodesView } from '../engine/nodes-view.ts';
 
 const CHUNK_STATES: ReadonlyArray<keyof FleetQueueCounts> = ['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'];
-type FarmView = Extract<FleetView, { mode: 'farm' }>;
+type FarmView = Extract<NodesView, { mode: 'farm' }>;
 
-export function addFarmMetrics(registry: Registry, fleet: () => Promise<FleetView>): void {
+export function addFarmMetrics(registry: Registry, fleet: () => Promise<NodesView>): void {
   let pending: Promise<FarmView | null> | null = null;
   const read = () =>
     (pending ??= fleet()

@@ -27,7 +27,7 @@ export function withMediaUrls(studio: StudioPort, urlOf: (jobId: string, file: s
     retryStats: () => studio.retryStats?.() ?? {},
     mediaRoots: () => studio.mediaRoots?.() ?? [],
     ...(studio.assetStore ? { assetStore: () => studio.assetStore!() } : {}),
-    ...(studio.fleet ? { fleet: studio.fleet } : {}),
+    ...(studio.nodes ? { nodes: studio.nodes } : {}),
   };
 }
 

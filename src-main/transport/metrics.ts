@@ -51,6 +51,6 @@ export function createMetricsRegistry(studio: StudioPort): Registry {
     const queue = read().queue;
     for (const status of JOB_STATUSES) set({ status }, queue[status] ?? 0);
   });
-  if (studio.fleet) addFarmMetrics(registry, studio.fleet);
+  if (studio.nodes) addFarmMetrics(registry, studio.nodes);
   return registry;
 }

@@ -1,7 +1,7 @@
 import type { AssetStore } from '../host/asset-store.ts';
 import type { CircuitStats, CommandReply, EventBatch, JobStatus } from '../../src-preload/contract.ts';
 import type { RetryStats } from '../engine/retry-tally.ts';
-import type { FleetView } from '../engine/fleet-view.ts';
+import type { NodesView } from '../engine/nodes-view.ts';
 
 /** The studio as every door sees it: the host, or a wrapper of it (withMediaUrls), or a test's fake. */
 export interface StudioPort {
@@ -16,7 +16,7 @@ export interface StudioPort {
   /** Absolute folders whose files the media route may serve (the finished renders); none when absent. */
   mediaRoots?(): string[];
   /** The render farm's nodes and chunk counts (serve --farm); absent in embedded mode, so /metrics has no farm series. */
-  readonly fleet?: (() => Promise<FleetView>) | undefined;
+  readonly nodes?: (() => Promise<NodesView>) | undefined;
   /** Where uploaded pictures are kept; a door without it accepts no uploads. */
   assetStore?(): AssetStore;
 }

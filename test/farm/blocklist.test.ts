@@ -33,16 +33,9 @@ describe.skipIf(skip)('a node that keeps failing a stage for a job', () => {
   it(
     'is blocklisted for that job and stage after three failures, hands such chunks back, and the shot completes',
     async () => {
-      const engine = farmEngine(farm, {
-        lanes: 2,
-        maxAttempts: 8,
-        // The coordinator's own circuits count every node's failures (a quorum is a later step): kept
-        // from opening here, so that what this test sees is the blocklist alone.
-        configure: (circuits) => {
-          circuits.configure('video_interpolation', { failureThreshold: 50 });
-          circuits.configure('error_retry', { failureThreshold: 50 });
-        },
-      });
+      // The coordinator's circuits at their defaults: one node's failures are that node's (its own
+      // circuit, the blocklist), so they do not open the coordinator's.
+      const engine = farmEngine(farm, { lanes: 2, maxAttempts: 8 });
       const result = await inJob('job-listed', () => renderOnFarm(farm, engine, chunkedShot('listed')));
       expect(result.verification?.frames).toBe(72);
 

@@ -45,6 +45,9 @@ describe('the farm commands refuse bad input', () => {
     await refused(['node', '--farm', 'redis://127.0.0.1:6379', '--shared', join(dir, 'missing')], /no such folder/);
     await refused(['node', '--farm', 'redis://127.0.0.1:6379', '--shared', dir, '--name', 'no spaces'], /a node name is/);
     await refused(['node', '--farm', 'redis://127.0.0.1:6379', '--shared', dir, '--lock-ms', '100'], /--lock-ms must be at least/);
+    await refused(['node', '--farm', 'redis://127.0.0.1:6379', '--shared', dir, '--circuits', '{nope'], /--circuits must be JSON/);
+    await refused(['node', '--farm', 'redis://127.0.0.1:6379', '--shared', dir, '--circuits', '{"video_blur":{}}'], /--circuits: .*a circuit is one of/);
+    await refused(['node', '--farm', 'redis://127.0.0.1:6379', '--shared', dir, '--circuits', '{"video_export":{"failureThreshold":0}}'], /--circuits: video_export\.failureThreshold/);
   });
 
   it('node: its /metrics stays on loopback unless a token guards it; a bad port is named', async () => {

@@ -26,7 +26,7 @@ export interface Farm {
   leaser: FarmLeaser;
   /** The coordinator's farm events. */
   events: Array<Record<string, unknown>>;
-  addNode(name: string, options?: { workers?: number; url?: string; env?: NodeJS.ProcessEnv }): Promise<NodeProcess>;
+  addNode(name: string, options?: { workers?: number; url?: string; env?: NodeJS.ProcessEnv; args?: string[] }): Promise<NodeProcess>;
   /** Waits until the coordinator counts this many live nodes' workers. */
   untilCapacity(n: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -50,7 +50,7 @@ export async function openFarm(options: { nodes: string[]; workersPerNode?: numb
     leaser,
     events,
     async addNode(name, over = {}) {
-      const node = await startNode(over.url ?? redis.url, { name, workers: over.workers ?? options.workersPerNode ?? 1, shared, ...timings, ...(over.env ? { env: over.env } : {}) });
+      const node = await startNode(over.url ?? redis.url, { name, workers: over.workers ?? options.workersPerNode ?? 1, shared, ...timings, ...(over.env ? { env: over.env } : {}), ...(over.args ? { args: over.args } : {}) });
       nodes.push(node);
       return node;
     },

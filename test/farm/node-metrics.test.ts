@@ -46,7 +46,7 @@ describe.skipIf(skip)('metrics of a real farm', () => {
 
   it("the coordinator's /metrics counts the node live, with the farm queue's chunks", async () => {
     await until(() => coordinator.registry.capacity() === 1, 10_000, 'the coordinator sees the node');
-    const text = await createMetricsRegistry(Object.assign(new FakeStudio(), { fleet: () => coordinator.fleet() })).metrics();
+    const text = await createMetricsRegistry(Object.assign(new FakeStudio(), { nodes: () => coordinator.nodes() })).metrics();
     expect(text).toMatch(/^storycore_farm_redis_up 1$/m);
     expect(text).toMatch(/^storycore_farm_node_live\{node="metered"\} 1$/m);
     expect(text).toMatch(/^storycore_farm_node_workers\{node="metered"\} 1$/m);

@@ -84,7 +84,7 @@ describe.skipIf(skip)('the roster over Redis', () => {
     await client.del(farmKeys.node('gamma'));
     await client.set(farmKeys.node('alpha'), JSON.stringify(beat('alpha')), 'PX', ttl);
 
-    const view = await coordinator.fleet();
+    const view = await coordinator.nodes();
     if (view.mode !== 'farm') throw new Error('expected the farm view');
     expect(view.reachable).toBe(true);
     expect(view.address).toBe(`${redis.url}`.replace(/\/?$/, ''));
@@ -98,7 +98,7 @@ describe.skipIf(skip)('the roster over Redis', () => {
     expect(byName.delta).toMatchObject({ state: 'gone', lastBeatAgeMs: null, blocklists: [{ job: 'job-1', stage: 'export' }] });
     // beta expired on its own (its key had 500 ms) or is stale, never live.
     await client.set(farmKeys.node('beta'), JSON.stringify(beat('beta')), 'PX', ttl - 700);
-    const again = await coordinator.fleet();
+    const again = await coordinator.nodes();
     const beta = again.mode === 'farm' ? again.nodes.find((n) => n.name === 'beta') : undefined;
     expect(beta).toMatchObject({ state: 'stale' });
     expect(beta!.lastBeatAgeMs).toBeGreaterThanOrEqual(690);

@@ -23,6 +23,8 @@ export function skipWithoutRedis(file: string): boolean {
 export interface TestRedis {
   readonly port: number;
   readonly url: string;
+  /** Stops redis-server and starts it again on the same port: with no persistence, it comes back empty. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,9 +54,8 @@ function pings(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(): Promise<TestRedis> {
-  const dir = mkdtempSync(join(tmpdir(), 'storycore-redis-'));
-  const port = await freePort();
+/** A redis-server on this port and folder, answering PING; killed if it does not start. */
+async function spawnRedis(port: number, dir: string): Promise<{ child: ChildProcess; exited: Promise<void> }> {
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction', '--loglevel', 'warning'],
@@ -65,19 +66,36 @@ export async function startRedis(): Promise<TestRedis> {
   while (!(await pings(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
       throw new Error(`redis-server did not start on port ${port}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  return { child, exited };
+}
+
+async function stopRedis(server: { child: ChildProcess; exited: Promise<void> }): Promise<void> {
+  server.child.kill('SIGTERM');
+  const late = setTimeout(() => server.child.kill('SIGKILL'), 5000);
+  await server.exited;
+  clearTimeout(late);
+}
+
+export async function startRedis(): Promise<TestRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'storycore-redis-'));
+  const port = await freePort();
+  let server = await spawnRedis(port, dir).catch((error: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    async restart() {
+      await stopRedis(server);
+      server = await spawnRedis(port, dir);
+    },
     async stop() {
-      child.kill('SIGTERM');
-      const late = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(late);
+      await stopRedis(server);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -3,7 +3,7 @@
  * alone" without a farm, and with the farm's view when the Studio has one (serve --farm).
  */
 import { describe, expect, it } from 'vitest';
-import { CommandSchema, EMBEDDED_MESSAGE, type FleetView } from '../../src-preload/contract.ts';
+import { CommandSchema, EMBEDDED_MESSAGE, type NodesView } from '../../src-preload/contract.ts';
 import { cleanupAfterEach, openStudio } from './helpers.ts';
 
 const handOver = cleanupAfterEach();
@@ -22,13 +22,13 @@ describe('the nodes command', () => {
     const view = await send({ type: 'nodes' });
     expect(view).toMatchObject({ mode: 'embedded', message: EMBEDDED_MESSAGE });
     expect(EMBEDDED_MESSAGE).toBe('embedded: this machine renders alone');
-    expect(studio.fleet).toBeUndefined();
+    expect(studio.nodes).toBeUndefined();
     const refused = await studio.execute({ type: 'nodes', all: true }, 'tester');
     expect(refused).toMatchObject({ ok: false, error: { code: 'invalid' } });
   });
 
   it("answers with the farm's view in farm mode", async () => {
-    const farm: FleetView = {
+    const farm: NodesView = {
       mode: 'farm',
       at: 1,
       address: 'redis://127.0.0.1:6379',
@@ -37,7 +37,7 @@ describe('the nodes command', () => {
       queue: { waiting: 1, active: 2, delayed: 0, completed: 3, failed: 0, prioritized: 0 },
       nodes: [{ name: 'alpha', state: 'live', host: 'h', pid: 9, tags: ['gpu'], workers: 2, running: 1, circuits: {}, blocklists: [], lastBeatAgeMs: 100, startedAt: 0 }],
     };
-    const { send, cleanup } = await openStudio({ fleet: async () => farm });
+    const { send, cleanup } = await openStudio({ nodes: async () => farm });
     handOver(cleanup);
     expect(await send({ type: 'nodes' })).toEqual(farm);
   });

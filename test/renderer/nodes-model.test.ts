@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMBEDDED_MESSAGE, type FleetNode, type FleetView } from '../../src-preload/contract.ts';
+import { EMBEDDED_MESSAGE, type FleetNode, type NodesView } from '../../src-preload/contract.ts';
 import { NODE_STATE_ICON, NODE_STATE_LABEL, beatAge, fleetSummary, nodeRows } from '../../src-renderer/src/nodes/nodes-model.ts';
 
 const node = (name: string, over: Partial<FleetNode> = {}): FleetNode => ({
@@ -16,7 +16,7 @@ const node = (name: string, over: Partial<FleetNode> = {}): FleetNode => ({
   startedAt: 0,
   ...over,
 });
-const farm = (nodes: FleetNode[], over: Partial<Extract<FleetView, { mode: 'farm' }>> = {}): FleetView => ({
+const farm = (nodes: FleetNode[], over: Partial<Extract<NodesView, { mode: 'farm' }>> = {}): NodesView => ({
   mode: 'farm',
   at: 0,
   address: 'redis://127.0.0.1:6379',

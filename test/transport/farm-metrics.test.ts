@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CircuitManager } from '../../src-main/breaker/index.ts';
-import type { FleetView } from '../../src-main/engine/fleet-view.ts';
+import type { NodesView } from '../../src-main/engine/nodes-view.ts';
 import { createMetricsRegistry } from '../../src-main/transport/metrics.ts';
 import { createNodeMetricsRegistry, startMetricsServer } from '../../src-main/transport/node-metrics.ts';
 import { UnsafeBindingError } from '../../src-main/transport/auth.ts';
@@ -17,7 +17,7 @@ const sample = (text: string, series: string): number | undefined => {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 };
 
-const farmView: FleetView = {
+const farmView: NodesView = {
   mode: 'farm',
   at: 0,
   address: 'redis://127.0.0.1:6379',
@@ -58,7 +58,7 @@ describe("the coordinator's farm metrics", () => {
   });
 
   it('says Redis is down, and counts nothing it cannot read, while the farm does not answer', async () => {
-    const down: FleetView = { ...farmView, reachable: false, queue: null } as FleetView;
+    const down: NodesView = { ...farmView, reachable: false, queue: null } as NodesView;
     const text = await createMetricsRegistry(Object.assign(new FakeStudio(), { fleet: async () => down })).metrics();
     expect(sample(text, 'storycore_farm_redis_up')).toBe(0);
     expect(text).not.toMatch(/^storycore_farm_chunks\{/m);

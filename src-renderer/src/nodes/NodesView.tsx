@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { FleetView } from '../../../src-preload/contract.ts';
+import type { NodesView as NodesAnswer } from '../../../src-preload/contract.ts';
 import { type Column, ColumnHeads } from '../ColumnHeads.tsx';
 import { useStudio } from '../store.ts';
 import { useSend } from '../studio-context.tsx';
@@ -27,7 +27,7 @@ const COLUMNS: Column[] = [
  */
 export function NodesView() {
   const send = useSend('caller');
-  const [view, setView] = useState<FleetView | null>(null);
+  const [view, setView] = useState<NodesAnswer | null>(null);
   const [error, setError] = useState<string | undefined>();
   const jobs = useStudio((s) => s.jobs);
 

@@ -3,7 +3,7 @@
  * symbol and tone together (the dashboard's convention: never by colour alone), and one summary
  * line that says what the farm is doing. Pure, so it is tested under Node.
  */
-import type { FleetNode, FleetNodeState, FleetView } from '../../../src-preload/contract.ts';
+import type { FleetNode, FleetNodeState, NodesView } from '../../../src-preload/contract.ts';
 import type { Tone } from '../dashboard/tone.ts';
 
 export const NODE_STATE_LABEL: Record<FleetNodeState, string> = { live: 'LIVE', stale: 'STALE', gone: 'GONE' };
@@ -76,7 +76,7 @@ export function nodeRows(nodes: readonly FleetNode[], shotOf: (jobId: string) =>
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** One line over the table: the farm at a glance, or that this machine renders alone. */
-export function fleetSummary(view: FleetView): { text: string; tone: Tone } {
+export function fleetSummary(view: NodesView): { text: string; tone: Tone } {
   if (view.mode === 'embedded') return { text: `${view.message[0]!.toUpperCase()}${view.message.slice(1)}.`, tone: 'idle' };
   const count = (s: FleetNodeState) => view.nodes.filter((n) => n.state === s).length;
   const live = count('live');

@@ -42,7 +42,7 @@ export interface FleetQueueCounts {
   prioritized: number;
 }
 
-export type FleetView =
+export type NodesView =
   | { mode: 'embedded'; at: number; message: string }
   | {
       mode: 'farm';
@@ -59,6 +59,6 @@ export type FleetView =
 
 export const EMBEDDED_MESSAGE = 'embedded: this machine renders alone';
 
-export function embeddedFleet(at = Date.now()): FleetView {
+export function embeddedFleet(at = Date.now()): NodesView {
   return { mode: 'embedded', at, message: EMBEDDED_MESSAGE };
 }
