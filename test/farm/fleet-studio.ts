@@ -72,7 +72,11 @@ export function fleetStudioForSuite(nodes: string[], name: string): () => FleetS
 }
 
 /** Enqueues one slow chunked shot as a job. */
+/** Shots made so far: each gets its own keyframe seed, or the chunk store would hand it the last one's chunks and no node would run. */
+let slowShots = 0;
+
 export async function enqueueSlowShot(studio: Studio, id: string, seconds = 6): Promise<Job> {
+  const seed = ++slowShots;
   const reply = await studio.execute(
     {
       type: 'enqueue',
@@ -86,7 +90,7 @@ export async function enqueueSlowShot(studio: Studio, id: string, seconds = 6): 
             duration: seconds,
             fps: 24,
             resolution: { width: 640, height: 360 },
-            keyframes: [{ generator: 'mandelbrot' }, { generator: 'testsrc2' }],
+            keyframes: [{ generator: 'mandelbrot', seed }, { generator: 'testsrc2' }],
             camera: { movement: 'zoom' },
             interpolation: { method: 'optical_flow', sourceFps: 12, transition: 'crossfade', transitionDuration: 0.5 },
           },

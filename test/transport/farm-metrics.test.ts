@@ -32,7 +32,7 @@ const farmView: NodesView = {
 
 describe("the coordinator's farm metrics", () => {
   it('adds the chunk counts and per-node gauges to /metrics, read from the fleet at scrape time', async () => {
-    const studio = Object.assign(new FakeStudio(), { fleet: async () => farmView });
+    const studio = Object.assign(new FakeStudio(), { nodes: async () => farmView });
     const { port, token } = await serve({ studio });
     const { status, body: text } = await raw(port, '/metrics', { headers: bearer(token) });
     expect(status).toBe(200);
@@ -59,7 +59,7 @@ describe("the coordinator's farm metrics", () => {
 
   it('says Redis is down, and counts nothing it cannot read, while the farm does not answer', async () => {
     const down: NodesView = { ...farmView, reachable: false, queue: null } as NodesView;
-    const text = await createMetricsRegistry(Object.assign(new FakeStudio(), { fleet: async () => down })).metrics();
+    const text = await createMetricsRegistry(Object.assign(new FakeStudio(), { nodes: async () => down })).metrics();
     expect(sample(text, 'storycore_farm_redis_up')).toBe(0);
     expect(text).not.toMatch(/^storycore_farm_chunks\{/m);
   });
