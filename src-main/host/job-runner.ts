@@ -99,7 +99,9 @@ export class RunningJob {
       const message = error instanceof Error ? error.message : String(error);
       await discardPartials(dataDir, this.id);
       const why = this.interruption ?? (isStop(error) ? 'emergency_stop' : undefined);
-      if (why === 'canceled') {
+      // A cancel can land while the stopped run is still being put away (the partials above): the
+      // job is canceled then, and putting it back in the queue would throw out of the runner.
+      if (why === 'canceled' || queue.get(this.id)?.status === 'canceled') {
         this.changed(queue.get(this.id));
       } else if (why === 'paused') {
         queue.requeue(this.id, 'paused while running');
