@@ -1,5 +1,5 @@
 import { expect, type Page, type TestInfo, test } from '@playwright/test';
-import { CIRCUITS, openStudio, showView } from './studio.ts';
+import { CIRCUITS, openStudio, showView, renderFromScratch } from './studio.ts';
 
 /** A viewport screenshot (what the operator sees) saved and attached to the report. */
 async function shoot(page: Page, testInfo: TestInfo, name: string, size: { width: number; height: number }): Promise<void> {
@@ -71,6 +71,7 @@ test('the dashboard draws live data: a stop and a reset on the timeline and in t
   // The stop paused the queue and reset starts nothing; Resume says what it starts, then starts it.
   await expect(page.getByTestId('paused-banner')).toBeVisible();
   await showView(page, 'queue');
+  await renderFromScratch(page);
   await page.getByTestId('add-demo').click();
   await expect(page.getByTestId('resume-preview')).toContainText(/3 queued: fractal_pan, chart_zoom, fractal_ken_burns/);
   await page.getByTestId('resume').click();

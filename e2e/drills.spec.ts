@@ -1,5 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
-import { circuitState, openStudio, showView } from './studio.ts';
+import { circuitState, openStudio, showView, renderFromScratch } from './studio.ts';
 
 const CIRCUIT = 'video_interpolation';
 /** The seed config (src-main/breaker/seed.ts); restored after each test because later specs share this host. */
@@ -69,6 +69,7 @@ test('a hang drill opens the interpolation circuit; stopping it lets the probes 
 
   await showView(page, 'queue');
   const before = new Set(await page.locator('[data-testid^="queue-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid'))));
+  await renderFromScratch(page);
   await page.getByTestId('add-demo').click();
   const rows = page.locator('[data-testid^="queue-row-"]');
   await expect(rows).toHaveCount(before.size + 3);
@@ -96,6 +97,7 @@ test('a hang drill opens the interpolation circuit; stopping it lets the probes 
   // Half-open only closes on calls that succeed; the first demo's shots may already be past interpolation
   // (on a fallback method), so a second demo brings the probe traffic.
   await showView(page, 'queue');
+  await renderFromScratch(page);
   await page.getByTestId('add-demo').click();
   await expect(card).toHaveAttribute('data-state', 'closed', { timeout: 60_000 });
 

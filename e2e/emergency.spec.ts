@@ -1,11 +1,12 @@
 import { expect, test } from '@playwright/test';
-import { CIRCUITS, circuitState, openStudio } from './studio.ts';
+import { CIRCUITS, circuitState, openStudio, renderFromScratch } from './studio.ts';
 
 test('emergency stop during a render latches every circuit, requeues the job; reset re-arms; resume completes', async ({ page }, testInfo) => {
   await openStudio(page);
   // Earlier specs share this host and leave their finished rows: count only the rows this test adds.
   await expect(page.getByTestId('circuit-chip-video_export')).toBeVisible(); // the snapshot has arrived
   const earlier = await page.locator('[data-testid^="queue-row-"]').count();
+  await renderFromScratch(page);
   await page.getByTestId('add-demo').click();
   const rows = page.locator('[data-testid^="queue-row-"]');
   await expect(rows).toHaveCount(earlier + 3);

@@ -1,6 +1,6 @@
 import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
 import type { Job, Snapshot } from '../src-preload/contract.ts';
-import { E2E_TOKEN, openStudio } from './studio.ts';
+import { E2E_TOKEN, openStudio, renderFromScratch } from './studio.ts';
 
 /** The host's own view of the queue: what "nothing was queued" is checked against, not the page. */
 async function hostJobs(request: APIRequestContext): Promise<Job[]> {
@@ -59,6 +59,7 @@ test('the demo renders: progress, every row done, the detail shows the trace and
   await openQueue(page);
   const earlier = new Set((await hostJobs(request)).map((j) => j.id));
 
+  await renderFromScratch(page);
   await page.getByTestId('add-demo').click();
   await expect.poll(async () => (await hostJobs(request)).filter((j) => !earlier.has(j.id)).length).toBe(3);
   const demo = (await hostJobs(request)).filter((j) => !earlier.has(j.id));

@@ -23,3 +23,15 @@ export async function showView(page: Page, view: keyof typeof TABS): Promise<voi
 export const circuitState = (page: Page, name: string) => page.locator(`[data-testid="circuit-card-${name}"], [data-testid="circuit-chip-${name}"]`);
 
 export const CIRCUITS = ['video_frame_processing', 'video_interpolation', 'video_export', 'resource_monitoring', 'parallel_processing', 'error_retry', 'error_fallback'];
+
+/**
+ * Empties the host's chunk store (clearChunkStore). Specs share one host, and the demo rendered by an
+ * earlier spec would otherwise be reused whole and finish at once: a spec that stops, drills or watches
+ * a render in progress must render it anew.
+ */
+// Numbered: the event log lists each audit entry once, and two clears in one second would read alike.
+let clears = 0;
+export async function renderFromScratch(page: Page): Promise<void> {
+  const response = await page.request.post('/api/command', { headers: { Authorization: `Bearer ${E2E_TOKEN}` }, data: { command: { type: 'clearChunkStore', reason: `an e2e spec renders the demo anew (#${++clears})` } } });
+  expect(response.ok(), await response.text()).toBe(true);
+}
