@@ -71,6 +71,9 @@ const digests = new Map<string, { size: number; mtimeMs: number; digest: string 
  */
 export async function fileDigest(path: string): Promise<string> {
   const info = statSync(path);
+  // A FIFO or a device would block the read for ever (chaos 2 turns a keyframe into a FIFO): such an
+  // input has no key, so its chunk is neither looked up nor stored, and its task meets its deadline.
+  if (!info.isFile()) throw new Error(`${path} is not a regular file: it cannot be hashed for the chunk store`);
   const known = digests.get(path);
   if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) return known.digest;
   const digest = await streamDigest(path);
