@@ -27,7 +27,8 @@ describe('chaos 1: a worker SIGKILLed mid-stage', () => {
     const shots = [
       shot('victim', { duration: 3, fps: 24, width: 640, height: 360, method: 'optical_flow' }),
       shot('bystander-a', { duration: 1, fps: 12, width: 160, height: 90 }),
-      shot('bystander-b', { duration: 1, fps: 12, width: 160, height: 90 }),
+      // Not the same shot as bystander-a: the chunk store would hand it a's chunks, and the circuits would count one call fewer.
+      shot('bystander-b', { duration: 2, fps: 12, width: 160, height: 90 }),
     ];
     const jobs = (await chaos.send({ type: 'enqueue', project: project('sigkill', shots) })) as Job[];
     const victimJob = jobs.find((j) => j.shotId === 'victim')!;
