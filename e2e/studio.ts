@@ -29,9 +29,9 @@ export const CIRCUITS = ['video_frame_processing', 'video_interpolation', 'video
  * earlier spec would otherwise be reused whole and finish at once: a spec that stops, drills or watches
  * a render in progress must render it anew.
  */
-// Numbered: the event log lists each audit entry once, and two clears in one second would read alike.
-let clears = 0;
+// Told apart: the event log lists each audit entry once, and two clears in one second would read
+// alike (spec files run in separate worker processes, so a counter alone repeats).
 export async function renderFromScratch(page: Page): Promise<void> {
-  const response = await page.request.post('/api/command', { headers: { Authorization: `Bearer ${E2E_TOKEN}` }, data: { command: { type: 'clearChunkStore', reason: `an e2e spec renders the demo anew (#${++clears})` } } });
+  const response = await page.request.post('/api/command', { headers: { Authorization: `Bearer ${E2E_TOKEN}` }, data: { command: { type: 'clearChunkStore', reason: `an e2e spec renders the demo anew (${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)})` } } });
   expect(response.ok(), await response.text()).toBe(true);
 }
