@@ -24,7 +24,7 @@ import { PipelineTraceSchema, type PipelineTrace } from '../../src-main/engine/t
 import { WorkerPool } from '../../src-main/engine/worker-pool.ts';
 import { NodeWorkerSpawner } from '../../src-main/engine/worker-spawner.ts';
 import { frameMd5s } from '../engine/chunks/ffmpeg-support.ts';
-import { BASE_SHOT, SLOW_FIGURES } from '../engine/chunk-store/reuse-support.ts';
+import { BASE_SHOT, SLOW_FIGURES, chunkedStudio as chunked } from '../engine/chunk-store/reuse-support.ts';
 import { prlimitMissing } from './support/limited-spawner.ts';
 import { decode } from './support/media.ts';
 import { markedEnv, newMark, processesMarked } from './support/processes.ts';
@@ -42,14 +42,6 @@ afterEach(async () => {
   chaos = undefined;
 });
 
-/** Short timeouts and slow pinned figures cut the shot into 31 stored pieces (as the engine tests do). */
-async function chunked(send: (command: Command) => Promise<unknown>) {
-  for (const circuit of ['video_frame_processing', 'video_interpolation', 'video_export']) await send({ type: 'configureCircuit', circuit, patch: { timeoutMs: 8000 } });
-  await send({ type: 'pinThroughput', key: { stage: 'frame_processing', method: 'zoompan', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.frames });
-  await send({ type: 'pinThroughput', key: { stage: 'frame_processing', method: 'still', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.frames });
-  await send({ type: 'pinThroughput', key: { stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.interpolation });
-  await send({ type: 'pinThroughput', key: { stage: 'export', method: 'mp4', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.export });
-}
 
 const traceOf = (raw: unknown): PipelineTrace => PipelineTraceSchema.parse(raw);
 const records = (trace: PipelineTrace, outcome: string) => (trace.chunks ?? []).filter((c) => c.outcome === outcome);

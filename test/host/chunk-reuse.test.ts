@@ -8,21 +8,13 @@ import { describe, expect, it } from 'vitest';
 import type { Command, EventBatch, Job } from '../../src-preload/contract.ts';
 import { PipelineTraceSchema, type PipelineTrace } from '../../src-main/engine/trace.ts';
 import { frameMd5s } from '../engine/chunks/ffmpeg-support.ts';
-import { BASE_SHOT, SLOW_FIGURES } from '../engine/chunk-store/reuse-support.ts';
+import { BASE_SHOT, SLOW_FIGURES, chunkedStudio as chunked } from '../engine/chunk-store/reuse-support.ts';
 import { openStudio, studioPerTest, until } from './helpers.ts';
 
 const SLOW = 300_000;
 const project = { version: 1 as const, name: 'reuse', quality: 'draft' as const, shots: [BASE_SHOT] };
 const { setup, closeAfter } = studioPerTest();
 
-/** Short timeouts and slow pinned figures: every stage of the small shot is cut into chunks (29 stored pieces: 18 frame chunks, the join, 6 interpolation chunks, 3 export chunks and their join). */
-async function chunked(send: (command: Command) => Promise<unknown>) {
-  for (const circuit of ['video_frame_processing', 'video_interpolation', 'video_export']) await send({ type: 'configureCircuit', circuit, patch: { timeoutMs: 8000 } });
-  await send({ type: 'pinThroughput', key: { stage: 'frame_processing', method: 'zoompan', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.frames });
-  await send({ type: 'pinThroughput', key: { stage: 'frame_processing', method: 'still', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.frames });
-  await send({ type: 'pinThroughput', key: { stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.interpolation });
-  await send({ type: 'pinThroughput', key: { stage: 'export', method: 'mp4', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.export });
-}
 
 /** The newest streamed state of a job (it carries its run's chunk counts). */
 const streamed = (batches: EventBatch[], id: string) => batches.flatMap((b) => b.jobs).findLast((j) => j.id === id);

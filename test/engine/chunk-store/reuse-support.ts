@@ -1,3 +1,4 @@
+import type { Command } from '../../../src-preload/contract.ts';
 // Real renders against one chunk store: a small shot cut into chunks in every stage (short circuit
 // timeouts and slow pinned figures, as the chunked-stage tests do), rendered by fresh engines that
 // share one worker pool and one store, each render in its own scratch and output folder.
@@ -122,4 +123,12 @@ export async function openReuseEnv(options: { limitBytes?: number; transfer?: 'l
 /** The trace's chunk records of one outcome, as "stage: detail". */
 export function chunksOf(trace: PipelineTrace, outcome: 'reused' | 'rendered' | 'corrupt'): string[] {
   return (trace.chunks ?? []).filter((c) => c.outcome === outcome).map((c) => `${c.stage}: ${c.detail}`);
+}
+
+/** A studio (through its commands) set up as the engine tests are: short timeouts and slow pinned figures cut the shot into 29 stored pieces. */
+export async function chunkedStudio(send: (command: Command) => Promise<unknown>): Promise<void> {
+  for (const circuit of ['video_frame_processing', 'video_interpolation', 'video_export']) await send({ type: 'configureCircuit', circuit, patch: { timeoutMs: 8000 } });
+  for (const method of ['zoompan', 'still']) await send({ type: 'pinThroughput', key: { stage: 'frame_processing', method, quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.frames });
+  await send({ type: 'pinThroughput', key: { stage: 'interpolation', method: 'optical_flow', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.interpolation });
+  await send({ type: 'pinThroughput', key: { stage: 'export', method: 'mp4', quality: 'draft' }, secondsPerMpf: SLOW_FIGURES.export });
 }
