@@ -16,8 +16,13 @@ interface Tally {
   failed: number;
   skipped: number;
   skips: string[];
+  /** `title: first line of the error` of every failed test, repeated at the end so a long log's tail names them. */
+  failures: string[];
   ok: boolean;
 }
+
+const firstLine = (message: string | undefined) =>
+  (message ?? 'no message').replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n')[0]!.slice(0, 300);
 
 const scratch = mkdtempSync(join(tmpdir(), 'storycore-tests-'));
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
@@ -30,27 +35,39 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): number {
 function vitest(name: string, extra: string[] = []): Tally {
   const file = join(scratch, `${name}.json`);
   const status = run(['vitest', 'run', ...extra, '--reporter=default', '--reporter=json', `--outputFile.json=${file}`]);
-  const tally: Tally = { passed: 0, failed: 0, skipped: 0, skips: [], ok: status === 0 };
+  const tally: Tally = { passed: 0, failed: 0, skipped: 0, skips: [], failures: [], ok: status === 0 };
   if (!existsSync(file)) return { ...tally, failed: 1, ok: false, skips: ['vitest wrote no report'] };
   const report = JSON.parse(readFileSync(file, 'utf8')) as {
-    testResults: { name: string; assertionResults: { status: string; fullName: string; title: string }[] }[];
+    testResults: {
+      name: string;
+      message?: string;
+      assertionResults: { status: string; fullName: string; title: string; failureMessages?: string[] }[];
+    }[];
   };
   for (const suite of report.testResults) {
     for (const t of suite.assertionResults) {
       if (t.status === 'passed') tally.passed++;
-      else if (t.status === 'failed') tally.failed++;
-      else {
+      else if (t.status === 'failed') {
+        tally.failed++;
+        tally.failures.push(`${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
+      } else {
         tally.skipped++;
         tally.skips.push(`${t.fullName} (${t.status})`);
       }
     }
+    // A file that failed to load has no assertions, only a message.
+    if (suite.assertionResults.length === 0 && suite.message) tally.failures.push(`${suite.name}: ${firstLine(suite.message)}`);
   }
   return tally;
 }
 
 interface PwSpec {
   title: string;
-  tests: { status: string; annotations: { type: string; description?: string }[] }[];
+  tests: {
+    status: string;
+    annotations: { type: string; description?: string }[];
+    results?: { error?: { message?: string } }[];
+  }[];
 }
 interface PwSuite {
   specs?: PwSpec[];
@@ -60,7 +77,7 @@ interface PwSuite {
 function playwright(): Tally {
   const file = join(scratch, 'playwright.json');
   const status = run(['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_FILE: file });
-  const tally: Tally = { passed: 0, failed: 0, skipped: 0, skips: [], ok: status === 0 };
+  const tally: Tally = { passed: 0, failed: 0, skipped: 0, skips: [], failures: [], ok: status === 0 };
   if (!existsSync(file)) return { ...tally, failed: 1, ok: false, skips: ['playwright wrote no report'] };
   const report = JSON.parse(readFileSync(file, 'utf8')) as { suites: PwSuite[]; errors?: unknown[] };
   const walk = (suite: PwSuite) => {
@@ -71,7 +88,11 @@ function playwright(): Tally {
           tally.skipped++;
           const why = t.annotations.find((a) => a.type === 'skip')?.description ?? 'no reason given';
           tally.skips.push(`${spec.title}: ${why}`);
-        } else tally.failed++;
+        } else {
+          tally.failed++;
+          const last = t.results?.at(-1);
+          tally.failures.push(`${spec.title}: ${firstLine(last?.error?.message)}`);
+        }
       }
     }
     suite.suites?.forEach(walk);
@@ -94,6 +115,7 @@ rmSync(scratch, { recursive: true, force: true });
 
 const sum = (key: 'passed' | 'failed' | 'skipped') => suites.reduce((n, [, t]) => n + t[key], 0);
 for (const [, t] of suites) for (const why of t.skips) console.log(`skipped: ${why}`);
+for (const [name, t] of suites) for (const what of t.failures) console.log(`failed (${name}): ${what}`);
 for (const [name, t] of suites) console.log(`${name}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
 console.log(`${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
 process.exitCode = suites.every(([, t]) => t.ok) && sum('failed') === 0 && sum('passed') > 0 ? 0 : 1;
