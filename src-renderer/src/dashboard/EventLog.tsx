@@ -92,7 +92,7 @@ export function EventLog() {
       </header>
       <ol aria-live="off">
         {shown.map((e) => (
-          <li key={keyOf(e)} className={`log-${e.kind}${e.kind === 'log' ? ` log-${e.level}` : ''}`} data-kind={e.kind}>
+          <li key={keyOf(e)} className={`log-${e.kind}${e.kind === 'log' ? ` log-${e.level}` : ''}`} data-kind={e.kind} data-audit-id={e.kind === 'audit' ? e.entry.id : undefined}>
             <time>{clockTime(eventAt(e))}</time> {describeEvent(e)}
           </li>
         ))}
