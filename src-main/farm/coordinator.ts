@@ -96,6 +96,7 @@ export async function openFarmCoordinator(options: CoordinatorOptions): Promise<
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      stop.detach();
       registry.stop();
       roster.stop();
       dispatcher.close();

@@ -78,6 +78,11 @@ export class FleetStop {
     return this.assert('the coordinator started');
   }
 
+  /** The coordinator closes: the host's database may be gone, so nothing reaches the host any more. */
+  detach(): void {
+    this.host = undefined;
+  }
+
   /** A new latch from the host: a stop gets a new epoch, a reset or resume must not be stale. */
   async apply(latch: FleetLatch): Promise<void> {
     const written = await this.write(latch, latch.phase === 'stopped' ? 'new' : 'assert');
@@ -141,6 +146,7 @@ export class FleetStop {
     const applied = (ack: FleetAck | undefined) => ack !== undefined && !newerLatch(latch, ack);
     for (;;) {
       const acks = await this.readAcks();
+      if (!this.host) return;
       const live = this.parts.registry.live().map((n) => n.name);
       const acked = Object.keys(acks).filter((name) => applied(acks[name])).sort();
       const missing = live.filter((name) => !applied(acks[name]));

@@ -26,6 +26,8 @@ export class FleetLink {
   private record: FleetLatch;
   /** Set while the host stops itself for a newer stop found in Redis. */
   private adopting = false;
+  /** Set when the host closes: an acknowledgement gathered after that has no database to go to. */
+  private detached = false;
 
   constructor(deps: FleetLinkDeps) {
     this.deps = deps;
@@ -43,9 +45,12 @@ export class FleetLink {
     this.deps.fleet?.attach({
       circuits: this.deps.circuits,
       latch: () => this.record,
-      acknowledged: (report) => this.deps.audit('fleet', 'fleet_acknowledged', null, { epoch: report.epoch, phase: report.phase, nodes: report.acked, missing: report.missing }),
+      acknowledged: (report) => {
+        if (this.detached) return;
+        this.deps.audit('fleet', 'fleet_acknowledged', null, { epoch: report.epoch, phase: report.phase, nodes: report.acked, missing: report.missing });
+      },
       newerStop: (latch) => {
-        if (latch.epoch <= this.record.epoch) return;
+        if (this.detached || latch.epoch <= this.record.epoch) return;
         const stoppedHere = this.record.phase === 'stopped';
         this.save({ ...latch });
         if (stoppedHere) return;
@@ -57,6 +62,11 @@ export class FleetLink {
         }
       },
     });
+  }
+
+  /** The host closes: what the fleet reports from now on is dropped (its database closes next). */
+  detach(): void {
+    this.detached = true;
   }
 
   /** Refuses a reset or resume that names another stop than the latch's (a stale one). */

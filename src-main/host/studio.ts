@@ -284,6 +284,7 @@ export class Studio {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.fleet.detach();
     await this.scheduler.drain('shutdown');
     this.monitor.stop();
     this.stopLoadSweep();

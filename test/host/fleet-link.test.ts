@@ -2,7 +2,7 @@
  * The host's side of the fleet (host/fleet-link.ts), with a fake fleet: every stop takes a new epoch,
  * a reset or resume naming an older one is refused, each change is handed to the fleet, the latch
  * survives a restart and is what the fleet is given to assert; the nodes' acknowledgements are
- * audited; a newer stop found in Redis stops this host too without a stop of its own; and without a
+ * audited (and dropped once the host closed); a newer stop found in Redis stops this host too without a stop of its own; and without a
  * farm the `fleet` command answers null.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -47,6 +47,9 @@ describe("the host's fleet latch", () => {
       fleet.host!.acknowledged({ epoch: 2, phase: 'stopped', acked: ['alpha', 'beta'], missing: ['gamma'] });
       expect(studio.snapshot().audit.find((e) => e.action === 'fleet_acknowledged')).toMatchObject({ actor: 'fleet', detail: { epoch: 2, phase: 'stopped', nodes: ['alpha', 'beta'], missing: ['gamma'] } });
       await cleanup(false);
+      // Acknowledgements still being gathered when the host closed arrive after its database is gone: dropped, not thrown.
+      expect(() => fleet.host!.acknowledged({ epoch: 2, phase: 'stopped', acked: ['alpha'], missing: [] })).not.toThrow();
+      expect(() => fleet.host!.newerStop({ epoch: 9, phase: 'stopped', scope: 'immediate', reason: 'late', at: Date.now() })).not.toThrow();
 
       const again = new FakeFleet();
       const reopened = await openStudio({ dataDir, fleet: again });
