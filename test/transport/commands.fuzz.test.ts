@@ -207,11 +207,28 @@ function withNumberAs(command: unknown, literal: string): string | undefined {
 }
 
 /** How a frame carrying `command` (c: its JSON text) is damaged. */
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function frameDamage(): fc.Arbitrary<(id: number, c: string, command: unknown) => Framed> {
   const wrap = (id: number | string, command: string) => `{"id":${id},"command":${command}}`;
   return fc.oneof(
     { weight: 3, arbitrary: fc.constant((id: number, c: string) => ({ text: wrap(id, c), id, label: 'intact' })) },
-    { weight: 2, arbitrary: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }).map((at) => (id: number, c: string) => ({ text: wrap(id, c.slice(0, Math.floor(at * c.length))), id: null, expect: malformed, label: 'truncated' })) },
+    {
+      weight: 2,
+      arbitrary: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }).map((at) => (id: number, c: string) => {
+        const cut = c.slice(0, Math.floor(at * c.length));
+        // A number cut short can still be a number (-2.5e-323 → -2.5e-32): then the frame is valid JSON.
+        if (isJson(cut)) return { text: wrap(id, cut), id, expect: answer, label: 'truncated, still JSON' };
+        return { text: wrap(id, cut), id: null, expect: malformed, label: 'truncated' };
+      }),
+    },
     { weight: 1, arbitrary: fc.constant((id: number, c: string) => ({ text: `\uFEFF${wrap(id, c)}`, id: null, expect: malformed, label: 'BOM' })) },
     {
       weight: 2,
