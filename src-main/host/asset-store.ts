@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { streamDigest } from '../engine/chunk-store/store-key.ts';
 import { resolveFfmpeg } from '../engine/ffmpeg-binaries.ts';
@@ -50,6 +50,17 @@ export class AssetStore {
   async incomingPath(): Promise<string> {
     await mkdir(this.incomingDir, { recursive: true });
     return join(this.incomingDir, `${randomUUID()}.part`);
+  }
+
+  /**
+   * Deletes what uploads left in the incoming folder when a host died mid-upload. Only the host that
+   * holds the data folder calls it, at start, when no upload of its own can be under way.
+   * Answers how many files it deleted.
+   */
+  async sweepIncoming(): Promise<number> {
+    const left = await readdir(this.incomingDir).catch(() => [] as string[]);
+    await Promise.all(left.map((name) => rm(join(this.incomingDir, name), { recursive: true, force: true })));
+    return left.length;
   }
 
   /**

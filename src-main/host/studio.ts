@@ -201,16 +201,18 @@ export class Studio {
 
   /**
    * After a crash: end the dead host's workers, put its interrupted jobs back, delete their partial
-   * files (the chunks they finished are in the chunk store, still pinned for them).
+   * files (the chunks they finished are in the chunk store, still pinned for them) and the uploads
+   * it was receiving.
    */
   private async recover(): Promise<void> {
     const reaped = this.registry.reapLeftovers();
     const interrupted = this.queue.recoverInterrupted();
     this.degradations.seed(this.queue);
     await Promise.all(interrupted.map((job) => discardPartials(this.options.dataDir, job.id)));
+    const halfUploaded = await this.assetStore().sweepIncoming();
     await this.chunks.start(this.queue.list({ statuses: ['queued', 'paused', 'running', 'blocked'], limit: 100_000 }));
-    if (reaped.length || interrupted.length) {
-      this.audit('system', 'recover', 'host restarted after an interruption', { reapedWorkers: reaped, requeuedJobs: interrupted.map((j) => j.id) });
+    if (reaped.length || interrupted.length || halfUploaded) {
+      this.audit('system', 'recover', 'host restarted after an interruption', { reapedWorkers: reaped, requeuedJobs: interrupted.map((j) => j.id), discardedUploads: halfUploaded });
     }
   }
 

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveFfmpeg } from '../../src-main/engine/ffmpeg-binaries.ts';
 import { smallSourceWarning } from '../../src-main/engine/source-size.ts';
 import { AssetStore } from '../../src-main/host/asset-store.ts';
+import { openStudio } from './helpers.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'storycore-assets-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -67,5 +68,26 @@ describe('the asset store', () => {
   it('warns about a picture much smaller than the shot, and only then', () => {
     expect(smallSourceWarning({ width: 100, height: 80 }, { width: 1920, height: 1080 })).toMatch(/100×80, much smaller than the shot's 1920×1080/);
     expect(smallSourceWarning({ width: 960, height: 540 }, { width: 1920, height: 1080 })).toBeUndefined();
+  });
+});
+
+describe('uploads a dead host was receiving', () => {
+  it('are deleted when the next host opens the data folder, kept pictures are not, and the recovery is audited', async () => {
+    const dataDir = join(root, 'crashed');
+    const store = new AssetStore(dataDir);
+    const kept = await store.importFile(picture('kept.png', '64x64'), 'kept.png');
+    if ('problem' in kept) throw new Error(kept.problem);
+    // What a host killed mid-upload leaves: a half-written upload and the thumbnail drafted beside it.
+    mkdirSync(store.incomingDir, { recursive: true });
+    writeFileSync(join(store.incomingDir, 'cut-short.part'), Buffer.alloc(4096, 7));
+    writeFileSync(join(store.incomingDir, 'cut-short.part.thumb.jpg'), Buffer.alloc(512, 1));
+    const { studio, cleanup } = await openStudio({ dataDir });
+    try {
+      expect(readdirSync(store.incomingDir)).toEqual([]);
+      expect(await store.find(kept.id)).toMatchObject({ id: kept.id, width: 64 });
+      expect(studio.snapshot().audit.find((e) => e.action === 'recover')).toMatchObject({ actor: 'system', detail: { discardedUploads: 2 } });
+    } finally {
+      await cleanup();
+    }
   });
 });
