@@ -30,7 +30,8 @@ export interface StoredAsset extends ImageInfo {
   fileName: string;
 }
 
-type AssetRecord = ImageInfo & { fileName: string };
+/** `name`: the file name it first came with (the same bytes uploaded again keep it); older records have none. */
+type AssetRecord = ImageInfo & { fileName: string; name?: string };
 
 export function assetsDir(dataDir: string): string {
   return join(dataDir, 'assets');
@@ -97,7 +98,8 @@ export class AssetStore {
         if (opaqueDrafted && !info.hasAlpha) await rename(draft, this.thumbnailPath(id));
         else await makeThumbnail(file, this.thumbnailPath(id), { transparent: info.hasAlpha });
       }
-      const record: AssetRecord = { ...info, fileName };
+      const firstName = (await this.find(id))?.name ?? name;
+      const record: AssetRecord = { ...info, fileName, name: firstName };
       await writeFile(join(this.dir, `${id}.json`), JSON.stringify(record));
       return { ...record, id, name, file };
     } finally {

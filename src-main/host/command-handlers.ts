@@ -137,7 +137,7 @@ const COMMAND_HANDLERS: CommandHandlers = {
   jobDetail: ({ jobId }, ctx) => {
     const job = ctx.queue.get(jobId);
     if (!job) throw noSuchJob(jobId);
-    return jobDetail(ctx.queue, ctx.degradations.decorate(job), rendersDir(ctx.dataDir));
+    return jobDetail(ctx.queue, ctx.degradations.decorate(job), rendersDir(ctx.dataDir), new AssetStore(ctx.dataDir));
   },
   estimate: async (command, ctx) => (await chosenShots(command, ctx.demoProjectPath, new AssetStore(ctx.dataDir))).shots.map(({ shot, quality }) => estimateOf(shot, quality, ctx)),
   pinThroughput,

@@ -3,20 +3,23 @@
  * since it was read back from the database), and its output as the window can load it.
  */
 import { statSync } from 'node:fs';
-import { isAbsolute, join, relative, sep } from 'node:path';
-import type { ExportFormat, Quality, Shot } from '../engine/model.ts';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { ASSET_PREFIX, type ExportFormat, type Quality, type Shot } from '../engine/model.ts';
 import { PipelineTraceSchema } from '../engine/trace.ts';
 import type { Job } from '../queue/job.ts';
-import type { RenderQueue } from '../queue/render-queue.ts';
+import type { JobSpec, RenderQueue } from '../queue/render-queue.ts';
+import type { AssetStore } from './asset-store.ts';
 import type { BadgedJob, JobDetail, JobMedia, ShotSummary } from './job-view.ts';
 
 const MIME: Record<ExportFormat, string> = { mp4: 'video/mp4', webm: 'video/webm', mov: 'video/quicktime', png_sequence: 'image/png' };
 /** The first frame of a png_sequence export (stages/export.ts writes frame_00001.png on). */
 const FIRST_FRAME = 'frame_00001.png';
 
-export function jobDetail(queue: RenderQueue, job: BadgedJob, rendersDir: string): JobDetail {
+/** `assets` names the shot's uploaded pictures by the file names they came with. */
+export async function jobDetail(queue: RenderQueue, job: BadgedJob, rendersDir: string, assets?: AssetStore): Promise<JobDetail> {
   const spec = queue.getSpec(job.id);
-  const detail: JobDetail = { job, spec: spec ? summariseShot(spec.shot, job.quality) : null, trace: null, media: null };
+  const uploads = spec && assets ? await namesOfUploads(spec, assets) : undefined;
+  const detail: JobDetail = { job, spec: spec ? summariseShot(spec.shot, job.quality, uploads) : null, trace: null, media: null };
   readTrace(queue, job.id, detail);
   if (job.status === 'done') {
     const media = mediaOf(job, spec?.shot.export.format, rendersDir);
@@ -40,7 +43,30 @@ function readTrace(queue: RenderQueue, jobId: string, detail: JobDetail): void {
   else detail.traceProblem = `the stored trace does not have the expected shape (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`;
 }
 
-export function summariseShot(shot: Shot, quality: Quality): ShotSummary {
+/**
+ * The upload a keyframe names, if it names one: the enqueue rewrote "asset:<id>" to the stored
+ * picture's name in the assets folder (the job's base folder then).
+ */
+function uploadOf(image: string, baseDir: string | null, assets: AssetStore): string | undefined {
+  if (image.startsWith(ASSET_PREFIX)) return image.slice(ASSET_PREFIX.length);
+  if (baseDir === null || resolve(baseDir) !== resolve(assets.dir)) return undefined;
+  return /^([0-9a-f]{64})\.[a-z]+$/.exec(image)?.[1];
+}
+
+/** Each uploaded keyframe's words, by its image: the file name it came with, or the start of its hash. */
+async function namesOfUploads(spec: JobSpec, assets: AssetStore): Promise<Map<string, string>> {
+  const images = [...new Set(spec.shot.keyframes.flatMap((k) => ('image' in k ? [k.image] : [])))];
+  const named = await Promise.all(
+    images.map(async (image) => {
+      const id = uploadOf(image, spec.baseDir, assets);
+      return id === undefined ? [] : [[image, `picture ${(await assets.find(id))?.name ?? id.slice(0, 12)}`] as const];
+    }),
+  );
+  return new Map(named.flat());
+}
+
+/** `uploads`: the words for keyframes that are uploaded pictures, by image (namesOfUploads). */
+export function summariseShot(shot: Shot, quality: Quality, uploads: ReadonlyMap<string, string> = new Map()): ShotSummary {
   return {
     shotId: shot.id,
     title: shot.title ?? null,
@@ -49,7 +75,7 @@ export function summariseShot(shot: Shot, quality: Quality): ShotSummary {
     frames: Math.round(shot.duration * shot.fps),
     width: shot.resolution.width,
     height: shot.resolution.height,
-    keyframes: shot.keyframes.map((k) => ('image' in k ? `image ${k.image}` : `${k.generator} (seed ${k.seed}${k.color ? `, ${k.color}` : ''})`)),
+    keyframes: shot.keyframes.map((k) => ('image' in k ? (uploads.get(k.image) ?? `image ${k.image}`) : `${k.generator} (seed ${k.seed}${k.color ? `, ${k.color}` : ''})`)),
     camera: { movement: shot.camera.movement, easing: shot.camera.easing },
     interpolation: { ...shot.interpolation },
     format: shot.export.format,

@@ -60,7 +60,7 @@ export interface ShotSummary {
   frames: number;
   width: number;
   height: number;
-  /** Each keyframe in words: "mandelbrot (seed 6)", "image keys/a.png". */
+  /** Each keyframe in words: "mandelbrot (seed 6)", "image keys/a.png", "picture beach.jpg" (an upload). */
   keyframes: string[];
   camera: { movement: string; easing: string };
   interpolation: { method: string; sourceFps: number; transition: string; transitionDuration: number };

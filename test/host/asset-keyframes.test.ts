@@ -32,6 +32,9 @@ describe('uploaded pictures as keyframes', () => {
     // Its queue thumbnail: the middle frame, beside the output.
     expect(existsSync(outputThumbnailPath(done.output!))).toBe(true);
     expect(studio.queue.get(queued!.id)).toBeDefined();
+    // The job detail names the pictures by the file names they came with, not by their hashes.
+    const detail = await send({ type: 'jobDetail', jobId: queued!.id });
+    expect(detail.spec?.keyframes).toEqual(['picture upload.png', 'picture upload.png']);
   });
 
   it('refuses an unknown asset id, naming the keyframe and the fix, and a path in an inline project', async () => {

@@ -134,7 +134,7 @@ describe('jobDetail on stored records it cannot trust', () => {
       const [job] = queue.enqueue([{ projectName: 'p', shot, baseDir: null, quality: 'draft' }]);
       queue.markRunning(job!.id);
       const done = queue.markDone(job!.id, { output: join(dir, 'elsewhere', 'a.mp4'), sidecar: null, trace: { attempts: 'not a list' } });
-      const detail = jobDetail(queue, done, join(dir, 'renders'));
+      const detail = await jobDetail(queue, done, join(dir, 'renders'));
       expect(detail.trace).toBeNull();
       expect(detail.traceProblem).toMatch(/does not have the expected shape/);
       expect(detail.media).toBeNull();
