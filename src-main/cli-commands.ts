@@ -31,6 +31,7 @@ export interface ServeOptions {
   workers?: string;
   farm?: string;
   shared?: string;
+  quorum?: string;
 }
 
 /** `storycore node`: a render node of a farm. */
@@ -131,6 +132,7 @@ export function defineCommands(out: (line: string) => void, actions: CommandActi
     .option('--workers <n>', 'worker processes, 1–16 (default: cores, at most 4)')
     .option('--farm <redis://host:port>', "coordinate a render farm: chunks go to the nodes of this Redis (this machine renders while none is live); SQLite stays the studio's record")
     .option('--shared <dir>', 'with --farm: the folder every machine of the farm sees at the same path; --data must be inside it')
+    .option('--quorum <share>', 'with --farm: a circuit opens fleet-wide when open on more than this share of the live nodes, 0 to under 1 (default 0.5); below it the failing node is taken out of rotation instead')
     .action((values: ServeOptions) => actions.serve(values));
 
   program

@@ -124,13 +124,13 @@ export async function runNode(values: NodeOptions, out: (line: string) => void):
 }
 
 /** `serve --farm`: connects the coordinator; its leaser goes to the Studio. */
-export async function openServeFarm(args: { farm: string; shared: string | undefined; data: string }, out: (line: string) => void): Promise<FarmCoordinator> {
+export async function openServeFarm(args: { farm: string; shared: string | undefined; data: string; quorum?: number | undefined }, out: (line: string) => void): Promise<FarmCoordinator> {
   const url = farmUrl(args.farm);
   if (args.shared === undefined) throw new UsageError('--farm needs --shared DIR: the folder every machine of the farm sees at the same path (and --data inside it)');
   const shared = sharedFolder(args.shared);
   if (!isInside(shared, resolve(args.data))) throw new UsageError(`--data ${args.data} must be inside --shared ${args.shared}: the nodes read and write the jobs' files there`);
   try {
-    return await openFarmCoordinator({ url, shared, timings: DEFAULT_FARM_TIMINGS, log: out });
+    return await openFarmCoordinator({ url, shared, timings: DEFAULT_FARM_TIMINGS, log: out, ...(args.quorum !== undefined ? { quorum: args.quorum } : {}) });
   } catch (error) {
     throw error instanceof FarmUrlError ? new UsageError(error.message) : error;
   }

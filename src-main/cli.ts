@@ -69,6 +69,11 @@ const ServeArgs = z.object({
   workers: z.coerce.number({ error: '--workers must be a number' }).int().min(1, '--workers must be at least 1').max(16, '--workers must be at most 16').optional(),
   farm: z.string().optional(),
   shared: z.string().optional(),
+  quorum: z.coerce
+    .number({ error: '--quorum must be a number, the share of live nodes, e.g. 0.5' })
+    .min(0, '--quorum must be at least 0 (any one node opens a circuit fleet-wide)')
+    .lt(1, '--quorum must be under 1: a circuit opens fleet-wide on more than this share of the live nodes')
+    .optional(),
 });
 
 async function serve(values: ServeOptions, out: (line: string) => void): Promise<number> {
@@ -77,8 +82,9 @@ async function serve(values: ServeOptions, out: (line: string) => void): Promise
   const args = parsed.data;
   assertSafeBinding(args.host, args.token !== undefined);
   if (args.shared !== undefined && args.farm === undefined) throw new UsageError('--shared goes with --farm: it names the folder the farm shares');
+  if (args.quorum !== undefined && args.farm === undefined) throw new UsageError("--quorum goes with --farm: it is the share of the farm's nodes that opens a circuit fleet-wide");
   // The farm's door opens only when asked for: the embedded studio never loads BullMQ or ioredis.
-  const farm = args.farm === undefined ? undefined : await (await import('./cli-farm.ts')).openServeFarm({ farm: args.farm, shared: args.shared, data: args.data }, out);
+  const farm = args.farm === undefined ? undefined : await (await import('./cli-farm.ts')).openServeFarm({ farm: args.farm, shared: args.shared, data: args.data, quorum: args.quorum }, out);
   const studio = await Studio.open({
     dataDir: args.data,
     demoProjectPath: demoProjectPath(),

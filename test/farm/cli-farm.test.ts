@@ -25,7 +25,7 @@ describe('the farm commands in the help', () => {
     expect(node.status).toBe(0);
     for (const option of ['--farm <redis://host:port>', '--name <name>', '--workers <n>', '--tags <a,b>', '--shared <dir>', '--lock-ms <ms>', '--stalled-ms <ms>', '--heartbeat-ms <ms>']) expect(node.stdout).toContain(option);
     const serve = await runCliAsync(['serve', '--help'], dir, 30_000);
-    for (const option of ['--farm <redis://host:port>', '--shared <dir>']) expect(serve.stdout).toContain(option);
+    for (const option of ['--farm <redis://host:port>', '--shared <dir>', '--quorum <share>']) expect(serve.stdout).toContain(option);
     expect((await runCliAsync(['--help'], dir, 30_000)).stdout).toMatch(/^  node /m);
   });
 });
@@ -68,6 +68,14 @@ describe('the farm commands refuse bad input', () => {
     await refused(['serve', '--port', '0', '--data', join(tmpdir(), 'elsewhere'), '--farm', 'redis://127.0.0.1:6379', '--shared', dir], /must be inside --shared/);
     await refused(['serve', '--port', '0', '--data', join(dir, 'data'), '--shared', dir], /--shared goes with --farm/);
   });
+
+  it('serve: --quorum is a share under 1, and goes with --farm', async () => {
+    const farm = ['serve', '--port', '0', '--data', join(dir, 'data'), '--farm', 'redis://127.0.0.1:6379', '--shared', dir];
+    await refused([...farm, '--quorum', 'half'], /--quorum must be a number, the share of live nodes/);
+    await refused([...farm, '--quorum', '1'], /--quorum must be under 1/);
+    await refused([...farm, '--quorum', '-0.1'], /--quorum must be at least 0/);
+    await refused(['serve', '--port', '0', '--data', join(dir, 'data'), '--quorum', '0.5'], /--quorum goes with --farm/);
+  });
 });
 
 describe.skipIf(skipWithoutRedis('cli-farm'))('a node on the command line', () => {
@@ -93,14 +101,21 @@ describe.skipIf(skipWithoutRedis('cli-farm'))('a node on the command line', () =
     }
   }, 60_000);
 
-  it('serve --farm says it coordinates the farm', async () => {
-    const child = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0', '--data', join(dir, 'studio'), '--farm', redis.url, '--shared', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  it('serve --farm says it coordinates the farm, with the quorum it was given', async () => {
+    const child = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0', '--data', join(dir, 'studio'), '--farm', redis.url, '--shared', dir, '--quorum', '0.25'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const deadline = Date.now() + 30_000;
     while (!/open http/.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
     expect(out).toMatch(new RegExp(`as the coordinator of the farm at ${redis.url.replace(/[/.]/g, '\\$&')}`));
+    const opened = new URL(/open (http\S+)/.exec(out)![1]!);
+    const reply = await fetch(new URL('/api/command', opened), {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${opened.searchParams.get('token')}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ command: { type: 'fleet' } }),
+    });
+    expect(await reply.json()).toMatchObject({ ok: true, result: { quorum: 0.25 } });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 60_000);
