@@ -8,8 +8,7 @@
  *   it (`processedOn`), p50 and p95;
  * - stop fan-out: with chunks running on both nodes, the coordinator's emergency stop, then the time
  *   until each node's ffmpeg is gone (its pid polled every 2 ms), p95 over the rounds (target < 250 ms).
- *   The fleet stop (its own control channel) is not in this branch: what is measured is the stop
- *   reaching the nodes through the existing per-chunk cancel broadcast, and the output says so.
+ *   The stop reaches a node twice over: the fleet stop's broadcast and each farmed chunk's cancel.
  *
  * A private redis-server is started (the farm tests' harness) and the nodes are real `storycore
  * node` processes. BENCH_FARM_SHOTS (3), BENCH_FARM_SECONDS (4), BENCH_FARM_SIZE (640x360),
@@ -35,9 +34,13 @@ const [WIDTH, HEIGHT] = (process.env.BENCH_FARM_SIZE ?? '640x360').split('x').ma
 const ROUNDS = Number(process.env.BENCH_FARM_ROUNDS) || 2;
 const STOPS = Number(process.env.BENCH_FARM_STOPS) || 4;
 const NODE_TIMINGS = { lockMs: 30_000, stalledMs: 15_000, heartbeatMs: 2000 };
-const FLEET_STOP_MERGED = false;
 
-const project = (tag: string, shots = SHOTS, seconds = SECONDS) => ({
+/**
+ * The shots of one turn. Each has its own seeds (`firstSeed` on), so that the chunk store finds
+ * nothing to reuse: not the turn's other shots, not an earlier turn's. Embedded and farm get the
+ * same seeds in a round (their stores are apart), so they render the same work.
+ */
+const project = (tag: string, firstSeed: number, shots = SHOTS, seconds = SECONDS) => ({
   version: 1 as const,
   name: `bench-farm-${tag}`,
   quality: 'draft' as const,
@@ -46,7 +49,10 @@ const project = (tag: string, shots = SHOTS, seconds = SECONDS) => ({
     duration: seconds,
     fps: 24,
     resolution: { width: WIDTH, height: HEIGHT },
-    keyframes: [{ generator: 'mandelbrot' as const }, { generator: 'testsrc2' as const }],
+    keyframes: [
+      { generator: 'mandelbrot' as const, seed: firstSeed + i },
+      { generator: 'testsrc2' as const, seed: firstSeed + i },
+    ],
     camera: { movement: 'zoom' as const },
     interpolation: { method: 'optical_flow' as const, sourceFps: 12, transition: 'crossfade' as const, transitionDuration: 0.5 },
   })),
@@ -111,30 +117,32 @@ async function send<C extends Command>(studio: Studio, command: C) {
 }
 
 /** Enqueues the shots and waits for every one: the wall seconds, and the chunks the traces name. */
-async function renderAll(studio: Studio, tag: string): Promise<{ seconds: number; chunks: number; failed: string[]; nodes: Set<string> }> {
+async function renderAll(studio: Studio, tag: string, firstSeed: number): Promise<{ seconds: number; chunks: number; reused: number; failed: string[]; nodes: Set<string> }> {
   const started = performance.now();
-  const jobs = await send(studio, { type: 'enqueue', project: project(tag) });
+  const jobs = await send(studio, { type: 'enqueue', project: project(tag, firstSeed) });
   await until(() => jobs.every((j) => ['done', 'failed', 'canceled'].includes(studio.queue.get(j.id)!.status)), 600_000, `${tag} rendered`);
   const seconds = (performance.now() - started) / 1000;
   let chunks = 0;
+  let reused = 0;
   const failed: string[] = [];
   const nodes = new Set<string>();
   for (const { id } of jobs) {
     const job = studio.queue.get(id)!;
     if (job.status !== 'done') throw new Error(`${tag}: job ${id} ended ${job.status}: ${job.error}`);
-    const trace = studio.queue.getTrace(id) as { attempts: Array<{ stage: string; outcome: string; error?: string; node?: string }> };
+    const trace = studio.queue.getTrace(id) as { attempts: Array<{ stage: string; outcome: string; error?: string; node?: string }>; chunks?: Array<{ outcome: string }> };
+    reused += (trace.chunks ?? []).filter((c) => c.outcome === 'reused').length;
     for (const a of trace.attempts) {
       chunks++;
       if (a.outcome !== 'ok') failed.push(`${a.stage}: ${(a.error ?? '').split('\n')[0]!.slice(0, 160)}`);
       if (a.node) nodes.add(a.node);
     }
   }
-  return { seconds, chunks, failed, nodes };
+  return { seconds, chunks, reused, failed, nodes };
 }
 
 /** Stops with chunks running on every node; answers each node's time from the stop to its ffmpeg gone, in ms. */
 async function stopRound(studio: Studio, nodes: NodeProcess[], round: number): Promise<number[]> {
-  const jobs = await send(studio, { type: 'enqueue', project: project(`stop${round}`, 2, 8) });
+  const jobs = await send(studio, { type: 'enqueue', project: project(`stop${round}`, 1000 + 2 * round, 2, 8) });
   const running = (node: NodeProcess) => node.of('ffmpeg').map((l) => l.pid!).filter(isAlive);
   await until(() => nodes.every((n) => running(n).length > 0), 120_000, 'ffmpeg running on every node');
   const pids = nodes.map(running);
@@ -191,14 +199,14 @@ async function main(): Promise<void> {
       for (const mode of order) {
         const before = mode === 'farm' ? await redisCommands(counter) : 0;
         const bytes = mode === 'farm' ? watchBytes(join(shared, 'farm')) : null;
-        const run = await renderAll(mode === 'farm' ? farmStudio : embedded, `${mode}${round}`);
+        const run = await renderAll(mode === 'farm' ? farmStudio : embedded, `${mode}${round}`, 1 + round * SHOTS);
         times[mode].push(run.seconds);
         if (mode === 'farm') {
           farmCommands += (await redisCommands(counter)) - before;
           farmStageAttempts += run.chunks;
           farmBytes += bytes!.stop();
         }
-        console.log(`  round ${round + 1} ${mode.padEnd(8)} ${run.seconds.toFixed(1)} s, ${run.chunks} stage attempts (chunks and joins)${mode === 'farm' ? ` on ${[...run.nodes].sort().join(', ')}` : ''}${run.failed.length ? `, ${run.failed.length} failed and retried: ${[...new Set(run.failed)].slice(0, 3).join(' | ')}` : ''}`);
+        console.log(`  round ${round + 1} ${mode.padEnd(8)} ${run.seconds.toFixed(1)} s, ${run.chunks} stage attempts (chunks and joins), ${run.reused} reused${mode === 'farm' ? ` on ${[...run.nodes].sort().join(', ')}` : ''}${run.failed.length ? `, ${run.failed.length} failed and retried: ${[...new Set(run.failed)].slice(0, 3).join(' | ')}` : ''}`);
       }
     }
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -228,7 +236,7 @@ async function main(): Promise<void> {
       fanOut.push(...gone);
       console.log(`  stop ${round + 1}: ${gone.map((ms, i) => `${nodes[i]!.name} ${ms.toFixed(0)} ms`).join(', ')}`);
     }
-    const how = FLEET_STOP_MERGED ? 'fleet stop' : "the coordinator's emergency stop through the per-chunk cancel broadcast (the fleet stop is not in this branch)";
+    const how = "the coordinator's emergency stop (the fleet stop's broadcast and each farmed chunk's cancel)";
     const p95 = quantile(fanOut, 0.95);
     console.log(`stop fan-out to every node's ffmpeg, ${how}, ${fanOut.length} node-stops: p50 ${quantile(fanOut, 0.5).toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${Math.max(...fanOut).toFixed(0)} ms (target p95 < 250 ms)${p95 < 250 ? '' : ' — over target'}`);
   } finally {

@@ -57,7 +57,6 @@ function hexColor(color: string | undefined, fallback: string): string {
   return assertSafeFilterValue(`0x${color.slice(1)}`, 'color');
 }
 
-/** The keyframe as an ffmpeg input, plus any filters that belong to the source itself. */
 /** Mandelbrot views (centre x, centre y, scale) chosen by a keyframe's seed. */
 const MANDELBROT_VIEWS: readonly (readonly [number, number, number])[] = [
   [-0.743644, -0.131826, 0.05],
@@ -70,6 +69,7 @@ const MANDELBROT_VIEWS: readonly (readonly [number, number, number])[] = [
   [-0.1, 0.651, 0.2],
 ];
 
+/** The keyframe as an ffmpeg input, plus any filters that belong to the source itself. */
 function keyframeSource(task: FrameTask): { input: FfmpegInput; decor: string[]; still?: boolean } {
   const kf = task.keyframe;
   if ('image' in kf) {
