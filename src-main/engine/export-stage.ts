@@ -3,7 +3,8 @@
  * frame range, so a closed GOP at every chunk start; ProRes is intra-only), each one task under
  * video_export with its own deadline, retried alone; then one task joins them without re-encoding
  * and verifies and measures the whole against the intermediate, as an unchunked export is, before
- * renaming it into place. A short export, and every png sequence, is the whole-stage task.
+ * renaming it into place. A short export, and every png sequence, is the whole-stage task. With a
+ * chunk store the chunks are smaller (REUSE_CHUNK_SECONDS), so that edits keep most of them.
  *
  * With a chunk store the export is looked up first, under the key its interpolation pieces should
  * give it: found, it is the shot's output (with the verification and measurement kept with it) and
@@ -22,6 +23,19 @@ import type { InterpolationOutput } from './interpolation-stage.ts';
 import type { ShotRun } from './shot-run.ts';
 import { chunkTiming, learn, MIN_PARALLEL_SECONDS, type StageDeps } from './stage-deps.ts';
 import { QualitySchema, VerificationSchema, type ChaosMode, type ExportChunkTask, type ExportTask, type StageResult } from './tasks.ts';
+
+/** With a chunk store, an export chunk is expected to take about this long at most. */
+export const REUSE_CHUNK_SECONDS = 8;
+
+/**
+ * The planner's budget for export chunks. With a chunk store, a long export is cut finer than its
+ * deadline asks, so that an edit re-encodes only the chunks whose frames changed (an export chunk's
+ * key covers the frames it reads, not the whole shot's); each chunk costs an ffmpeg start, and the
+ * join is a copy. Without one, the planner's own budget (a quarter of the timeout) stands.
+ */
+export function exportChunkBudget(storeAttached: boolean, timeoutMs: number): { fraction?: number } {
+  return storeAttached ? { fraction: Math.min(0.25, (REUSE_CHUNK_SECONDS * 1000) / timeoutMs) } : {};
+}
 
 /** What a stored export keeps beside its file: how it verified and what it measured. */
 const ExportMetaSchema = z.object({ verification: VerificationSchema.optional(), quality: QualitySchema.optional() });
@@ -47,7 +61,15 @@ export async function renderExport(run: ShotRun, deps: StageDeps, interpolated: 
   const key = { stage: 'export' as const, method: format, quality: job.quality };
   const plan = run.chunks.plan(
     { stage: 'export', method: format, quality: job.quality, frames: timeline.totalFrames, width: shot.resolution.width, height: shot.resolution.height, fps: timeline.fps },
-    { circuit: circuit.name, timeoutMs: circuit.config.timeoutMs, maxConcurrent: circuit.config.maxConcurrent, workers: deps.lanes, secondsPerMpf: deps.throughput.figure(key).secondsPerMpf, minParallelSeconds: MIN_PARALLEL_SECONDS },
+    {
+      circuit: circuit.name,
+      timeoutMs: circuit.config.timeoutMs,
+      maxConcurrent: circuit.config.maxConcurrent,
+      workers: deps.lanes,
+      secondsPerMpf: deps.throughput.figure(key).secondsPerMpf,
+      minParallelSeconds: MIN_PARALLEL_SECONDS,
+      ...exportChunkBudget(run.chunks.attached, circuit.config.timeoutMs),
+    },
   );
   const keyed = (pieces: readonly Piece[]) => run.chunks.attached && format !== 'png_sequence' && pieces.every((p) => p.key !== '');
   const expect = { frames: timeline.totalFrames, width: shot.resolution.width, height: shot.resolution.height };

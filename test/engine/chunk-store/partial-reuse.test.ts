@@ -49,6 +49,9 @@ describe('partial reuse (real ffmpeg)', () => {
     expect(reused.filter((c) => /segment 2/.test(c)), 'the last segment is made anew').toEqual([]);
     expect(reused.filter((c) => /^frame_processing: segment [01] chunk/.test(c)).length, 'the other segments are reused').toBe(12);
     expect(reused.filter((c) => /^interpolation: .* chunk/.test(c)).length, 'interpolation chunks before the last keyframe are reused').toBeGreaterThan(0);
+    // An export chunk's key covers the interpolated frames it reads, so the first one, well before the change, is kept too.
+    expect(reused.filter((c) => /^export: mp4 chunk 1\//.test(c)), 'the first export chunk is reused').toHaveLength(1);
+    expect(chunksOf(edit.trace, 'rendered').filter((c) => /^export: mp4 chunk/.test(c)).length, 'the export chunks the change reaches are made anew').toBeGreaterThan(0);
     const fresh = await env.render(changed, { reuse: false });
     expect(renderedChunks(edit.trace).length).toBeLessThan(renderedChunks(fresh.trace).length);
     expect(await frameMd5s(join(edit.workDir, 'interpolated.mkv'))).toEqual(await frameMd5s(join(fresh.workDir, 'interpolated.mkv')));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { INTERPOLATION_CONTEXT, sourceFramesNeeded } from '../../../src-main/engine/chunks/chunk-geometry.ts';
 import { chunkDeadlineMs } from '../../../src-main/engine/chunks/cost-model.ts';
 import { planChunks, type Chunk, type PlanLimits, type StageWork } from '../../../src-main/engine/chunks/planner.ts';
+import { exportChunkBudget, REUSE_CHUNK_SECONDS } from '../../../src-main/engine/export-stage.ts';
 
 const HD = { width: 1920, height: 1080 };
 const INTERPOLATION_LIMITS: PlanLimits = { circuit: 'video_interpolation', timeoutMs: 120_000, maxConcurrent: 2, workers: 2, secondsPerMpf: 0.2 };
@@ -133,5 +134,20 @@ describe('chunk planner', () => {
   it('refuses work that is not a positive whole number of frames, or a figure that is not positive', () => {
     expect(() => planChunks({ ...opticalFlow(), frames: 0 }, INTERPOLATION_LIMITS)).toThrow(/whole number/);
     expect(() => planChunks(opticalFlow(), { ...INTERPOLATION_LIMITS, secondsPerMpf: 0 })).toThrow(/positive/);
+  });
+
+  it('cuts a long export finer with a chunk store, so an edit re-encodes only the chunks it reaches; without one it stays whole', () => {
+    // The long shot's export (12 s of 1080p, mp4 standard) at the figure learned here (about 0.037 s per megapixel-frame: 22 s).
+    const work: StageWork = { stage: 'export', method: 'mp4', quality: 'standard', frames: 288, width: 1920, height: 1080, fps: 24 };
+    const limits: PlanLimits = { circuit: 'video_export', timeoutMs: 300_000, maxConcurrent: 1, workers: 2, secondsPerMpf: 0.037 };
+    const whole = planChunks(work, { ...limits, ...exportChunkBudget(false, limits.timeoutMs) });
+    const stored = planChunks(work, { ...limits, ...exportChunkBudget(true, limits.timeoutMs) });
+    if (!whole.ok || !stored.ok) throw new Error('refused');
+    expect(whole.chunks).toHaveLength(1);
+    expect(stored.chunks.length).toBeGreaterThanOrEqual(3);
+    for (const chunk of stored.chunks) expect(chunk.expectedSeconds).toBeLessThanOrEqual(REUSE_CHUNK_SECONDS);
+    expect(stored.chunks.at(-1)!.end).toBe(288);
+    // A short timeout's own quarter stays the budget when it is the smaller (the chunked-stage tests' 8 s circuits).
+    expect(exportChunkBudget(true, 8000)).toEqual({ fraction: 0.25 });
   });
 });
