@@ -25,7 +25,7 @@ import { chunkTiming, learn, MIN_PARALLEL_SECONDS, type StageDeps } from './stag
 import { QualitySchema, VerificationSchema, type ChaosMode, type ExportChunkTask, type ExportTask, type StageResult } from './tasks.ts';
 
 /** With a chunk store, an export chunk is expected to take about this long at most. */
-export const REUSE_CHUNK_SECONDS = 8;
+export const REUSE_CHUNK_SECONDS = 16;
 
 /**
  * The planner's budget for export chunks. With a chunk store, a long export is cut finer than its

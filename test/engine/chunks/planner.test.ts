@@ -137,14 +137,14 @@ describe('chunk planner', () => {
   });
 
   it('cuts a long export finer with a chunk store, so an edit re-encodes only the chunks it reaches; without one it stays whole', () => {
-    // The long shot's export (12 s of 1080p, mp4 standard) at the figure learned here (about 0.037 s per megapixel-frame: 22 s).
+    // The long shot's export (12 s of 1080p, mp4 standard) at the built-in figure (0.108 s per megapixel-frame: about 65 s).
     const work: StageWork = { stage: 'export', method: 'mp4', quality: 'standard', frames: 288, width: 1920, height: 1080, fps: 24 };
-    const limits: PlanLimits = { circuit: 'video_export', timeoutMs: 300_000, maxConcurrent: 1, workers: 2, secondsPerMpf: 0.037 };
+    const limits: PlanLimits = { circuit: 'video_export', timeoutMs: 300_000, maxConcurrent: 1, workers: 2, secondsPerMpf: 0.108 };
     const whole = planChunks(work, { ...limits, ...exportChunkBudget(false, limits.timeoutMs) });
     const stored = planChunks(work, { ...limits, ...exportChunkBudget(true, limits.timeoutMs) });
     if (!whole.ok || !stored.ok) throw new Error('refused');
     expect(whole.chunks).toHaveLength(1);
-    expect(stored.chunks.length).toBeGreaterThanOrEqual(3);
+    expect(stored.chunks.length).toBeGreaterThanOrEqual(Math.max(2, Math.ceil(whole.expectedSeconds / REUSE_CHUNK_SECONDS)));
     for (const chunk of stored.chunks) expect(chunk.expectedSeconds).toBeLessThanOrEqual(REUSE_CHUNK_SECONDS);
     expect(stored.chunks.at(-1)!.end).toBe(288);
     // A short timeout's own quarter stays the budget when it is the smaller (the chunked-stage tests' 8 s circuits).
