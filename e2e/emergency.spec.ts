@@ -5,14 +5,16 @@ test('emergency stop during a render latches every circuit, requeues the job; re
   await openStudio(page);
   // Earlier specs share this host and leave their finished rows: count only the rows this test adds.
   await expect(page.getByTestId('circuit-chip-video_export')).toBeVisible(); // the snapshot has arrived
-  const earlier = await page.locator('[data-testid^="queue-row-"]').count();
+  const rows = page.locator('[data-testid^="queue-row-"]');
+  const idsOf = (locator: typeof rows) => locator.evaluateAll((trs) => trs.map((r) => r.getAttribute('data-testid')!));
+  const earlierIds = new Set(await idsOf(rows));
   await renderFromScratch(page);
   await page.getByTestId('add-demo').click();
-  const rows = page.locator('[data-testid^="queue-row-"]');
-  await expect(rows).toHaveCount(earlier + 3);
-  const running = page.locator('[data-testid^="queue-row-"][data-status="running"]').first();
-  await expect(running).toBeVisible({ timeout: 30_000 });
-  const runningId = (await running.getAttribute('data-testid'))!;
+  await expect(rows).toHaveCount(earlierIds.size + 3);
+  // One of this test's jobs running (an earlier spec's job may still be finishing: it is not the one stopped).
+  const ownRunning = async () => (await idsOf(page.locator('[data-testid^="queue-row-"][data-status="running"]'))).find((id) => !earlierIds.has(id)) ?? null;
+  await expect.poll(ownRunning, { timeout: 30_000, intervals: [50] }).not.toBeNull();
+  const runningId = (await ownRunning())!;
 
   await page.getByTestId('emergency-stop').click();
   for (const name of CIRCUITS) await expect(circuitState(page, name)).toHaveAttribute('data-state', 'forced_open');
@@ -52,6 +54,8 @@ test('emergency stop during a render latches every circuit, requeues the job; re
   await expect(page.getByTestId('resume-preview')).toContainText(`${queued} queued`);
 
   await page.getByTestId('resume').click();
-  await expect(page.locator('[data-testid^="queue-row-"][data-status="done"]')).toHaveCount(earlier + 3, { timeout: 150_000 });
+  const mine = (await idsOf(rows)).filter((id) => !earlierIds.has(id));
+  expect(mine).toHaveLength(3);
+  for (const id of mine) await expect(page.getByTestId(id)).toHaveAttribute('data-status', 'done', { timeout: 150_000 });
   await page.screenshot({ path: testInfo.outputPath('done.png'), fullPage: true });
 });
