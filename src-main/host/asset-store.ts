@@ -119,6 +119,12 @@ export class AssetStore {
     return this.keep(incoming, name);
   }
 
+  /** The id of a picture by its name in the store ("<id>.png", as `keep` names it); undefined for any other name. */
+  static idOfStoredName(fileName: string): string | undefined {
+    const [id, ext, ...rest] = fileName.split('.');
+    return id !== undefined && ASSET_ID.test(id) && ext !== undefined && /^[a-z]+$/.test(ext) && rest.length === 0 ? id : undefined;
+  }
+
   /** The stored picture an id names, or undefined when there is none (never uploaded, or cleaned away). */
   async find(id: string): Promise<(AssetRecord & { id: string; file: string }) | undefined> {
     if (!ASSET_ID.test(id)) return undefined;

@@ -8,7 +8,7 @@ import { ASSET_PREFIX, type ExportFormat, type Quality, type Shot } from '../eng
 import { PipelineTraceSchema } from '../engine/trace.ts';
 import type { Job } from '../queue/job.ts';
 import type { JobSpec, RenderQueue } from '../queue/render-queue.ts';
-import type { AssetStore } from './asset-store.ts';
+import { AssetStore } from './asset-store.ts';
 import type { BadgedJob, JobDetail, JobMedia, ShotSummary } from './job-view.ts';
 
 const MIME: Record<ExportFormat, string> = { mp4: 'video/mp4', webm: 'video/webm', mov: 'video/quicktime', png_sequence: 'image/png' };
@@ -50,7 +50,7 @@ function readTrace(queue: RenderQueue, jobId: string, detail: JobDetail): void {
 function uploadOf(image: string, baseDir: string | null, assets: AssetStore): string | undefined {
   if (image.startsWith(ASSET_PREFIX)) return image.slice(ASSET_PREFIX.length);
   if (baseDir === null || resolve(baseDir) !== resolve(assets.dir)) return undefined;
-  return /^([0-9a-f]{64})\.[a-z]+$/.exec(image)?.[1];
+  return AssetStore.idOfStoredName(image);
 }
 
 /** Each uploaded keyframe's words, by its image: the file name it came with, or the start of its hash. */
