@@ -71,9 +71,11 @@ describe('the studio reuses stored chunks', () => {
     const afterStop = rendered(studio.batches, job!.id);
     // Not "greater": under load the stop can land between two chunks, with none running.
     expect(afterStop, 'what was finished before the stop is kept').toBeGreaterThanOrEqual(atStop);
-    // Two lanes ran at the stop; one more may have finished (and its lane started another) between
-    // the count above and the stop's arrival. A render that went on would make every piece left.
-    expect(afterStop, 'no new chunk was started').toBeLessThanOrEqual(atStop + 3);
+    // Two lanes ran at the stop; the streamed count lags the store by a batch, so a chunk (and the one
+    // its lane started next) may have finished unseen before the stop arrived. A render that went on
+    // would make every piece left: 29 in all.
+    expect(afterStop, 'no new chunk was started').toBeLessThanOrEqual(atStop + 4);
+    expect(afterStop, 'the render did not go on to the end').toBeLessThan(29);
 
     await studio.send({ type: 'reset' });
     await studio.send({ type: 'resume' });
